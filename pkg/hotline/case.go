@@ -170,16 +170,14 @@ func ValidCaseID(id string) bool {
 	return err == nil
 }
 
-// Merge adds a classified report to the case, returning false when the case
-// already holds a report with that id (a redelivery, which changes nothing).
-// A new case is initialised from its first report. The case keeps the
-// strongest classification of all its reports.
-func (c *Case) Merge(r ClassifiedReport, now time.Time) bool {
-	for _, have := range c.Reports {
-		if have.ID == r.Report.ID {
-			return false
-		}
-	}
+// Merge folds a new classified report into the case's summary: the count,
+// the first and last report times and the automatic classification, which
+// stays the strongest of all its reports' (a later, weaker report does not
+// erase a stronger finding). A zero case is initialised from its first
+// report. Merge does not look for duplicates: stores keep reports by id and
+// call Merge only for a report they did not have, which makes a redelivered
+// report a no-op.
+func (c *Case) Merge(r ClassifiedReport, now time.Time) {
 	if c.ID == "" {
 		c.ID = r.Report.CaseID
 		c.URL = r.Report.URL
@@ -189,6 +187,7 @@ func (c *Case) Merge(r ClassifiedReport, now time.Time) bool {
 		}
 		c.Status = StatusNew
 		c.FirstReportedAt = r.Report.ReceivedAt
+		c.LastReportedAt = r.Report.ReceivedAt
 		c.Classification = r.Classification
 	} else if r.Classification.Stronger(c.Classification) {
 		c.Classification = r.Classification
@@ -199,8 +198,17 @@ func (c *Case) Merge(r ClassifiedReport, now time.Time) bool {
 	if r.Report.ReceivedAt.After(c.LastReportedAt) {
 		c.LastReportedAt = r.Report.ReceivedAt
 	}
-	c.Reports = append(c.Reports, CaseReport{Report: r.Report, Classification: r.Classification})
-	c.ReportCount = len(c.Reports)
+	c.ReportCount++
 	c.UpdatedAt = now
-	return true
+}
+
+// APIKey is a crawler's credential. Only a hash of the key is kept; the key
+// itself is shown once, when it is created.
+type APIKey struct {
+	ID        string     `json:"id"`
+	Name      string     `json:"name"`   // the crawler's name, recorded on its hits
+	Prefix    string     `json:"prefix"` // the first characters of the key, to recognise it
+	Hash      string     `json:"-"`
+	CreatedAt time.Time  `json:"created_at"`
+	RevokedAt *time.Time `json:"revoked_at,omitempty"`
 }

@@ -1,0 +1,347 @@
+// Package sqlitestore is the embedded implementation of the store contract:
+// cases, reports, contacts and crawler keys in one SQLite file, written in
+// transactions committed to disk before a call returns.
+package sqlitestore
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/hotline-jp/hotline/pkg/hotline"
+	"github.com/hotline-jp/hotline/pkg/sqlitedb"
+	"github.com/hotline-jp/hotline/pkg/store"
+)
+
+const schema = `
+CREATE TABLE IF NOT EXISTS cases (
+	id                TEXT PRIMARY KEY,
+	url               TEXT NOT NULL,
+	canonical_url     TEXT NOT NULL,
+	host              TEXT NOT NULL,
+	status            TEXT NOT NULL,
+	category          TEXT NOT NULL,
+	subcategory       TEXT NOT NULL,
+	score             REAL NOT NULL,
+	priority          INTEGER NOT NULL,
+	classification    TEXT NOT NULL,
+	report_count      INTEGER NOT NULL,
+	first_reported_at INTEGER NOT NULL,
+	last_reported_at  INTEGER NOT NULL,
+	updated_at        INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS cases_queue ON cases(priority DESC, report_count DESC, first_reported_at);
+CREATE INDEX IF NOT EXISTS cases_category ON cases(category, status);
+CREATE INDEX IF NOT EXISTS cases_host ON cases(host);
+CREATE TABLE IF NOT EXISTS reports (
+	id             TEXT PRIMARY KEY,
+	case_id        TEXT NOT NULL REFERENCES cases(id),
+	url            TEXT NOT NULL,
+	text           TEXT NOT NULL,
+	source         TEXT NOT NULL,
+	crawler        TEXT NOT NULL,
+	received_at    INTEGER NOT NULL,
+	classification TEXT NOT NULL,
+	classified_at  INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS reports_case ON reports(case_id, received_at);
+CREATE TABLE IF NOT EXISTS contacts (
+	report_id TEXT PRIMARY KEY REFERENCES reports(id),
+	contact   TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS api_keys (
+	id         TEXT PRIMARY KEY,
+	name       TEXT NOT NULL,
+	prefix     TEXT NOT NULL,
+	hash       TEXT NOT NULL UNIQUE,
+	created_at INTEGER NOT NULL,
+	revoked_at INTEGER
+);`
+
+// Store is the SQLite case store.
+type Store struct {
+	db  *sql.DB
+	now func() time.Time
+}
+
+var _ store.Store = (*Store)(nil)
+
+// Open opens (creating it if need be) the store at path.
+func Open(ctx context.Context, path string) (*Store, error) {
+	db, err := sqlitedb.Open(ctx, path, schema)
+	if err != nil {
+		return nil, fmt.Errorf("open case store: %w", err)
+	}
+	return &Store{db: db, now: time.Now}, nil
+}
+
+func nanos(t time.Time) int64 { return t.UTC().UnixNano() }
+
+func fromNanos(n int64) time.Time { return time.Unix(0, n).UTC() }
+
+// AddReport merges r into its case in one transaction.
+func (s *Store) AddReport(ctx context.Context, r hotline.ClassifiedReport) error {
+	rep := r.Report
+	if rep.ID == "" || rep.CaseID == "" {
+		return errors.New("add report: missing report or case id")
+	}
+	cl, err := json.Marshal(r.Classification)
+	if err != nil {
+		return fmt.Errorf("add report %s: %w", rep.ID, err)
+	}
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("add report %s: %w", rep.ID, err)
+	}
+	defer tx.Rollback()
+
+	var exists int
+	err = tx.QueryRowContext(ctx, `SELECT 1 FROM reports WHERE id = ?`, rep.ID).Scan(&exists)
+	if err == nil {
+		return nil // a redelivery: the report is already merged
+	}
+	if !errors.Is(err, sql.ErrNoRows) {
+		return fmt.Errorf("add report %s: %w", rep.ID, err)
+	}
+
+	c, err := readCase(ctx, tx, rep.CaseID)
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return fmt.Errorf("add report %s: %w", rep.ID, err)
+	}
+	isNew := errors.Is(err, store.ErrNotFound)
+	c.Merge(r, s.now())
+	ccl, err := json.Marshal(c.Classification)
+	if err != nil {
+		return fmt.Errorf("add report %s: %w", rep.ID, err)
+	}
+	if isNew {
+		_, err = tx.ExecContext(ctx, `INSERT INTO cases(id, url, canonical_url, host, status, category, subcategory, score, priority,
+			classification, report_count, first_reported_at, last_reported_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
+			c.ID, c.URL, c.CanonicalURL, c.Host, c.Status, c.Category, c.Subcategory, c.Score, c.Priority,
+			string(ccl), c.ReportCount, nanos(c.FirstReportedAt), nanos(c.LastReportedAt), nanos(c.UpdatedAt))
+	} else {
+		_, err = tx.ExecContext(ctx, `UPDATE cases SET category=?, subcategory=?, score=?, priority=?, classification=?,
+			report_count=?, first_reported_at=?, last_reported_at=?, updated_at=? WHERE id=?`,
+			c.Category, c.Subcategory, c.Score, c.Priority, string(ccl), c.ReportCount,
+			nanos(c.FirstReportedAt), nanos(c.LastReportedAt), nanos(c.UpdatedAt), c.ID)
+	}
+	if err != nil {
+		return fmt.Errorf("add report %s: write case %s: %w", rep.ID, c.ID, err)
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO reports(id, case_id, url, text, source, crawler, received_at, classification, classified_at)
+		VALUES (?,?,?,?,?,?,?,?,?)`, rep.ID, rep.CaseID, rep.URL, rep.Text, rep.Source, rep.Crawler,
+		nanos(rep.ReceivedAt), string(cl), nanos(r.ClassifiedAt)); err != nil {
+		return fmt.Errorf("add report %s: %w", rep.ID, err)
+	}
+	if r.Contact != "" {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO contacts(report_id, contact) VALUES (?, ?)`, rep.ID, r.Contact); err != nil {
+			return fmt.Errorf("add report %s: contact: %w", rep.ID, err)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("add report %s: commit: %w", rep.ID, err)
+	}
+	return nil
+}
+
+const caseColumns = `id, url, canonical_url, host, status, classification, report_count, first_reported_at, last_reported_at, updated_at`
+
+type scanner interface{ Scan(...any) error }
+
+func scanCase(row scanner) (hotline.Case, error) {
+	var (
+		c                    hotline.Case
+		cl                   string
+		first, last, updated int64
+	)
+	if err := row.Scan(&c.ID, &c.URL, &c.CanonicalURL, &c.Host, &c.Status, &cl, &c.ReportCount, &first, &last, &updated); err != nil {
+		if errors.Is(err, sql.ErrNoRows) {
+			return c, store.ErrNotFound
+		}
+		return c, err
+	}
+	if err := json.Unmarshal([]byte(cl), &c.Classification); err != nil {
+		return c, fmt.Errorf("case %s: classification: %w", c.ID, err)
+	}
+	c.FirstReportedAt, c.LastReportedAt, c.UpdatedAt = fromNanos(first), fromNanos(last), fromNanos(updated)
+	return c, nil
+}
+
+type querier interface {
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+}
+
+func readCase(ctx context.Context, q querier, id string) (hotline.Case, error) {
+	return scanCase(q.QueryRowContext(ctx, `SELECT `+caseColumns+` FROM cases WHERE id = ?`, id))
+}
+
+// Case returns the case with its reports, oldest first.
+func (s *Store) Case(ctx context.Context, id string) (hotline.Case, error) {
+	c, err := readCase(ctx, s.db, id)
+	if err != nil {
+		return c, fmt.Errorf("case %s: %w", id, err)
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT id, case_id, url, text, source, crawler, received_at, classification
+		FROM reports WHERE case_id = ? ORDER BY received_at, id`, id)
+	if err != nil {
+		return c, fmt.Errorf("case %s: reports: %w", id, err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var (
+			r        hotline.CaseReport
+			received int64
+			cl       string
+		)
+		if err := rows.Scan(&r.ID, &r.CaseID, &r.URL, &r.Text, &r.Source, &r.Crawler, &received, &cl); err != nil {
+			return c, fmt.Errorf("case %s: reports: %w", id, err)
+		}
+		if err := json.Unmarshal([]byte(cl), &r.Classification); err != nil {
+			return c, fmt.Errorf("case %s: report %s: %w", id, r.ID, err)
+		}
+		r.ReceivedAt = fromNanos(received)
+		r.CanonicalURL = c.CanonicalURL
+		c.Reports = append(c.Reports, r)
+	}
+	if err := rows.Err(); err != nil {
+		return c, fmt.Errorf("case %s: reports: %w", id, err)
+	}
+	return c, nil
+}
+
+// Cases lists cases in queue order.
+func (s *Store) Cases(ctx context.Context, q store.Query) (store.Page, error) {
+	q = q.Normalized()
+	var (
+		where []string
+		args  []any
+	)
+	if q.Status != "" {
+		where = append(where, "status = ?")
+		args = append(args, q.Status)
+	}
+	if q.Category != "" {
+		where = append(where, "category = ?")
+		args = append(args, q.Category)
+	}
+	cond := ""
+	if len(where) > 0 {
+		cond = " WHERE " + strings.Join(where, " AND ")
+	}
+	page := store.Page{Cases: []hotline.Case{}}
+	if err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM cases`+cond, args...).Scan(&page.Total); err != nil {
+		return page, fmt.Errorf("count cases: %w", err)
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT `+caseColumns+` FROM cases`+cond+
+		` ORDER BY priority DESC, report_count DESC, first_reported_at, id LIMIT ? OFFSET ?`,
+		append(args, q.Limit, q.Offset)...)
+	if err != nil {
+		return page, fmt.Errorf("list cases: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		c, err := scanCase(rows)
+		if err != nil {
+			return page, fmt.Errorf("list cases: %w", err)
+		}
+		page.Cases = append(page.Cases, c)
+	}
+	if err := rows.Err(); err != nil {
+		return page, fmt.Errorf("list cases: %w", err)
+	}
+	return page, nil
+}
+
+// Contact returns the contact given with a report.
+func (s *Store) Contact(ctx context.Context, reportID string) (string, error) {
+	var c string
+	err := s.db.QueryRowContext(ctx, `SELECT contact FROM contacts WHERE report_id = ?`, reportID).Scan(&c)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("contact of %s: %w", reportID, err)
+	}
+	return c, nil
+}
+
+// CreateAPIKey stores a crawler key.
+func (s *Store) CreateAPIKey(ctx context.Context, k hotline.APIKey) error {
+	if _, err := s.db.ExecContext(ctx, `INSERT INTO api_keys(id, name, prefix, hash, created_at) VALUES (?,?,?,?,?)`,
+		k.ID, k.Name, k.Prefix, k.Hash, nanos(k.CreatedAt)); err != nil {
+		return fmt.Errorf("create api key %s: %w", k.ID, err)
+	}
+	return nil
+}
+
+const keyColumns = `id, name, prefix, hash, created_at, revoked_at`
+
+func scanKey(row scanner) (hotline.APIKey, error) {
+	var (
+		k       hotline.APIKey
+		created int64
+		revoked sql.NullInt64
+	)
+	if err := row.Scan(&k.ID, &k.Name, &k.Prefix, &k.Hash, &created, &revoked); err != nil {
+		if errors.Is(err, sql.ErrNoRows) {
+			return k, store.ErrNotFound
+		}
+		return k, err
+	}
+	k.CreatedAt = fromNanos(created)
+	if revoked.Valid {
+		t := fromNanos(revoked.Int64)
+		k.RevokedAt = &t
+	}
+	return k, nil
+}
+
+// APIKeyByHash returns the key with that hash.
+func (s *Store) APIKeyByHash(ctx context.Context, hash string) (hotline.APIKey, error) {
+	k, err := scanKey(s.db.QueryRowContext(ctx, `SELECT `+keyColumns+` FROM api_keys WHERE hash = ?`, hash))
+	if err != nil {
+		return k, fmt.Errorf("api key: %w", err)
+	}
+	return k, nil
+}
+
+// APIKeys lists every key, newest first.
+func (s *Store) APIKeys(ctx context.Context) ([]hotline.APIKey, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT `+keyColumns+` FROM api_keys ORDER BY created_at DESC, id`)
+	if err != nil {
+		return nil, fmt.Errorf("list api keys: %w", err)
+	}
+	defer rows.Close()
+	var out []hotline.APIKey
+	for rows.Next() {
+		k, err := scanKey(rows)
+		if err != nil {
+			return nil, fmt.Errorf("list api keys: %w", err)
+		}
+		out = append(out, k)
+	}
+	return out, rows.Err()
+}
+
+// RevokeAPIKey marks a key revoked.
+func (s *Store) RevokeAPIKey(ctx context.Context, id string) error {
+	res, err := s.db.ExecContext(ctx, `UPDATE api_keys SET revoked_at = coalesce(revoked_at, ?) WHERE id = ?`, nanos(s.now()), id)
+	if err != nil {
+		return fmt.Errorf("revoke api key %s: %w", id, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return fmt.Errorf("revoke api key %s: %w", id, store.ErrNotFound)
+	}
+	return nil
+}
+
+// Ping checks the database answers.
+func (s *Store) Ping(ctx context.Context) error { return s.db.PingContext(ctx) }
+
+// Close closes the database.
+func (s *Store) Close() error { return s.db.Close() }
