@@ -1,0 +1,161 @@
+package httpapi
+
+import (
+	"context"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/hotline-jp/hotline/pkg/auth"
+	"github.com/hotline-jp/hotline/pkg/hotline"
+	"github.com/hotline-jp/hotline/pkg/store"
+)
+
+type principalKey struct{}
+
+// staff requires a valid staff bearer token.
+func (s *server) staff(h http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		tok, err := auth.BearerToken(r.Header.Get("Authorization"))
+		if err != nil {
+			writeError(w, s.log, err)
+			return
+		}
+		p, err := s.cfg.Staff.Check(tok)
+		if err != nil {
+			writeError(w, s.log, err)
+			return
+		}
+		h(w, r.WithContext(context.WithValue(r.Context(), principalKey{}, p)))
+	}
+}
+
+// admin requires a staff token with the admin role.
+func (s *server) admin(h http.HandlerFunc) http.HandlerFunc {
+	return s.staff(func(w http.ResponseWriter, r *http.Request) {
+		if p, _ := r.Context().Value(principalKey{}).(auth.Principal); p.Role != "admin" {
+			writeError(w, s.log, &statusError{http.StatusForbidden, "", "this needs the admin role"})
+			return
+		}
+		h(w, r)
+	})
+}
+
+func (s *server) getCase(w http.ResponseWriter, r *http.Request) {
+	id := r.PathValue("id")
+	if !hotline.ValidCaseID(id) {
+		writeError(w, s.log, &statusError{http.StatusNotFound, "id", "no case has the id " + strconv.Quote(id)})
+		return
+	}
+	c, err := s.cfg.Cases.Case(r.Context(), id)
+	if err != nil {
+		writeError(w, s.log, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, c)
+}
+
+func (s *server) listCases(w http.ResponseWriter, r *http.Request) {
+	q, err := parseQuery(r)
+	if err != nil {
+		writeError(w, s.log, err)
+		return
+	}
+	page, err := s.cfg.Cases.Cases(r.Context(), q)
+	if err != nil {
+		writeError(w, s.log, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, page)
+}
+
+func parseQuery(r *http.Request) (store.Query, error) {
+	v := r.URL.Query()
+	var q store.Query
+	if s := v.Get("status"); s != "" {
+		if !hotline.ValidStatus(hotline.Status(s)) {
+			return q, &statusError{http.StatusBadRequest, "status", "unknown status " + strconv.Quote(s)}
+		}
+		q.Status = hotline.Status(s)
+	}
+	if s := v.Get("category"); s != "" {
+		c, err := hotline.ParseCategory(s)
+		if err != nil {
+			return q, &statusError{http.StatusBadRequest, "category", err.Error()}
+		}
+		q.Category = c
+	}
+	for _, p := range []struct {
+		name string
+		dst  *int
+		max  int
+	}{{"limit", &q.Limit, 1000}, {"offset", &q.Offset, 1 << 30}} {
+		s := v.Get(p.name)
+		if s == "" {
+			continue
+		}
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 0 || n > p.max {
+			return q, &statusError{http.StatusBadRequest, p.name, p.name + " must be a whole number from 0 to " + strconv.Itoa(p.max)}
+		}
+		*p.dst = n
+	}
+	return q, nil
+}
+
+type createdKey struct {
+	hotline.APIKey
+	Key string `json:"key"` // shown once
+}
+
+func (s *server) createKey(w http.ResponseWriter, r *http.Request) {
+	body, err := readBody(w, r, 4<<10)
+	if err != nil {
+		writeError(w, s.log, err)
+		return
+	}
+	fields, err := decodeObject(body, "body")
+	if err != nil {
+		writeError(w, s.log, err)
+		return
+	}
+	if err := onlyFields(fields, "", "name"); err != nil {
+		writeError(w, s.log, err)
+		return
+	}
+	name, err := stringField(fields, "name", "name")
+	if err != nil {
+		writeError(w, s.log, err)
+		return
+	}
+	if name == "" || len(name) > 100 {
+		writeError(w, s.log, &statusError{http.StatusBadRequest, "name", "name must be 1 to 100 bytes"})
+		return
+	}
+	k, key, err := auth.NewAPIKey(r.Context(), s.cfg.Keys, name, time.Now())
+	if err != nil {
+		writeError(w, s.log, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, createdKey{APIKey: k, Key: key})
+}
+
+func (s *server) listKeys(w http.ResponseWriter, r *http.Request) {
+	keys, err := s.cfg.Keys.APIKeys(r.Context())
+	if err != nil {
+		writeError(w, s.log, err)
+		return
+	}
+	if keys == nil {
+		keys = []hotline.APIKey{}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"keys": keys})
+}
+
+func (s *server) revokeKey(w http.ResponseWriter, r *http.Request) {
+	if err := s.cfg.Keys.RevokeAPIKey(r.Context(), r.PathValue("id")); err != nil {
+		writeError(w, s.log, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
