@@ -55,7 +55,7 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 // Triage is the classifier stage: it classifies each report and passes it
 // on to the tracker.
 type Triage struct {
-	q   interface {
+	q interface {
 		Publisher
 		Consumer
 	}
