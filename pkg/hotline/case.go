@@ -147,6 +147,7 @@ type Case struct {
 	Host         string `json:"host"`
 	Classification
 	Status          Status       `json:"status"`
+	Workflow
 	ReportCount     int          `json:"report_count"`
 	Reports         []CaseReport `json:"reports,omitempty"`
 	FirstReportedAt time.Time    `json:"first_reported_at"`

@@ -21,6 +21,7 @@ package store
 import (
 	"context"
 	"errors"
+	"time"
 
 	"github.com/hotline-jp/hotline/pkg/hotline"
 )
@@ -67,6 +68,21 @@ type Store interface {
 	// Cases returns the cases matching q, in queue order: priority, then
 	// report count, highest first, then the oldest first.
 	Cases(ctx context.Context, q Query) (Page, error)
+	// Record appends actions to their cases' histories and applies each
+	// (hotline.Case.Apply) in order, all in one transaction: either every
+	// action is recorded or none is. The store fills in each action's
+	// Before and After. Idempotent by action id (an action already recorded
+	// is skipped). Errors wrap ErrNotFound for an unknown case and
+	// hotline.ErrInvalidAction for an action that does not apply.
+	Record(ctx context.Context, actions ...hotline.Action) error
+	// Actions returns a case's actions in the order they were recorded.
+	Actions(ctx context.Context, caseID string) ([]hotline.Action, error)
+	// Histories calls fn, in case id order, for every case with a deletion
+	// request sent or an outcome seen in [from, to), with its summary (no
+	// reports) and all of its actions in recorded order. It is what the
+	// statistics are computed from.
+	Histories(ctx context.Context, from, to time.Time, fn func(hotline.Case, []hotline.Action) error) error
+
 	// Contact returns the contact given with a report ("" if none).
 	Contact(ctx context.Context, reportID string) (string, error)
 

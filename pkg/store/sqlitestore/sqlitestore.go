@@ -29,6 +29,7 @@ CREATE TABLE IF NOT EXISTS cases (
 	score             REAL NOT NULL,
 	priority          INTEGER NOT NULL,
 	classification    TEXT NOT NULL,
+	workflow          TEXT NOT NULL DEFAULT '{}',
 	report_count      INTEGER NOT NULL,
 	first_reported_at INTEGER NOT NULL,
 	last_reported_at  INTEGER NOT NULL,
@@ -53,6 +54,16 @@ CREATE TABLE IF NOT EXISTS contacts (
 	report_id TEXT PRIMARY KEY REFERENCES reports(id),
 	contact   TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS actions (
+	seq       INTEGER PRIMARY KEY AUTOINCREMENT,
+	id        TEXT NOT NULL UNIQUE,
+	case_id   TEXT NOT NULL REFERENCES cases(id),
+	kind      TEXT NOT NULL,
+	effective INTEGER NOT NULL, -- sent_at of a request, seen_at of an outcome, else at
+	body      TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS actions_case ON actions(case_id, seq);
+CREATE INDEX IF NOT EXISTS actions_effective ON actions(kind, effective);
 CREATE TABLE IF NOT EXISTS api_keys (
 	id         TEXT PRIMARY KEY,
 	name       TEXT NOT NULL,
@@ -148,17 +159,17 @@ func (s *Store) AddReport(ctx context.Context, r hotline.ClassifiedReport) error
 	return nil
 }
 
-const caseColumns = `id, url, canonical_url, host, status, classification, report_count, first_reported_at, last_reported_at, updated_at`
+const caseColumns = `id, url, canonical_url, host, status, classification, workflow, report_count, first_reported_at, last_reported_at, updated_at`
 
 type scanner interface{ Scan(...any) error }
 
 func scanCase(row scanner) (hotline.Case, error) {
 	var (
 		c                    hotline.Case
-		cl                   string
+		cl, wf               string
 		first, last, updated int64
 	)
-	if err := row.Scan(&c.ID, &c.URL, &c.CanonicalURL, &c.Host, &c.Status, &cl, &c.ReportCount, &first, &last, &updated); err != nil {
+	if err := row.Scan(&c.ID, &c.URL, &c.CanonicalURL, &c.Host, &c.Status, &cl, &wf, &c.ReportCount, &first, &last, &updated); err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
 			return c, store.ErrNotFound
 		}
@@ -166,6 +177,9 @@ func scanCase(row scanner) (hotline.Case, error) {
 	}
 	if err := json.Unmarshal([]byte(cl), &c.Classification); err != nil {
 		return c, fmt.Errorf("case %s: classification: %w", c.ID, err)
+	}
+	if err := json.Unmarshal([]byte(wf), &c.Workflow); err != nil {
+		return c, fmt.Errorf("case %s: workflow: %w", c.ID, err)
 	}
 	c.FirstReportedAt, c.LastReportedAt, c.UpdatedAt = fromNanos(first), fromNanos(last), fromNanos(updated)
 	return c, nil
@@ -255,6 +269,145 @@ func (s *Store) Cases(ctx context.Context, q store.Query) (store.Page, error) {
 		return page, fmt.Errorf("list cases: %w", err)
 	}
 	return page, nil
+}
+
+// Record appends and applies actions in one transaction.
+func (s *Store) Record(ctx context.Context, actions ...hotline.Action) error {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("record actions: %w", err)
+	}
+	defer tx.Rollback()
+	cases := map[string]*hotline.Case{}
+	for _, a := range actions {
+		var have int
+		err := tx.QueryRowContext(ctx, `SELECT 1 FROM actions WHERE id = ?`, a.ID).Scan(&have)
+		if err == nil {
+			continue // recorded before
+		}
+		if !errors.Is(err, sql.ErrNoRows) {
+			return fmt.Errorf("record action %s: %w", a.ID, err)
+		}
+		c, ok := cases[a.CaseID]
+		if !ok {
+			cc, err := readCase(ctx, tx, a.CaseID)
+			if err != nil {
+				return fmt.Errorf("record action %s on case %s: %w", a.ID, a.CaseID, err)
+			}
+			c = &cc
+			cases[a.CaseID] = c
+		}
+		a.Before = c.StateOf()
+		if err := c.Apply(a); err != nil {
+			return fmt.Errorf("record action %s on case %s: %w", a.ID, a.CaseID, err)
+		}
+		a.After = c.StateOf()
+		body, err := json.Marshal(a)
+		if err != nil {
+			return fmt.Errorf("record action %s: %w", a.ID, err)
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO actions(id, case_id, kind, effective, body) VALUES (?,?,?,?,?)`,
+			a.ID, a.CaseID, a.Kind, nanos(effective(a)), string(body)); err != nil {
+			return fmt.Errorf("record action %s: %w", a.ID, err)
+		}
+	}
+	for _, c := range cases {
+		wf, err := json.Marshal(c.Workflow)
+		if err != nil {
+			return fmt.Errorf("record actions on case %s: %w", c.ID, err)
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE cases SET status = ?, workflow = ?, updated_at = ? WHERE id = ?`,
+			c.Status, string(wf), nanos(c.UpdatedAt), c.ID); err != nil {
+			return fmt.Errorf("record actions on case %s: %w", c.ID, err)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("record actions: commit: %w", err)
+	}
+	return nil
+}
+
+// effective is the time an action counts at in the statistics.
+func effective(a hotline.Action) time.Time {
+	switch {
+	case a.Kind == hotline.ActRequest && a.Request != nil:
+		return a.Request.SentAt
+	case a.Kind == hotline.ActOutcome && a.Outcome != nil:
+		return a.Outcome.SeenAt
+	}
+	return a.At
+}
+
+func readActions(ctx context.Context, q querier, caseID string) ([]hotline.Action, error) {
+	rows, err := q.QueryContext(ctx, `SELECT body FROM actions WHERE case_id = ? ORDER BY seq`, caseID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []hotline.Action{}
+	for rows.Next() {
+		var (
+			body string
+			a    hotline.Action
+		)
+		if err := rows.Scan(&body); err != nil {
+			return nil, err
+		}
+		if err := json.Unmarshal([]byte(body), &a); err != nil {
+			return nil, err
+		}
+		out = append(out, a)
+	}
+	return out, rows.Err()
+}
+
+// Actions returns a case's actions in recorded order.
+func (s *Store) Actions(ctx context.Context, caseID string) ([]hotline.Action, error) {
+	if _, err := readCase(ctx, s.db, caseID); err != nil {
+		return nil, fmt.Errorf("actions of %s: %w", caseID, err)
+	}
+	out, err := readActions(ctx, s.db, caseID)
+	if err != nil {
+		return nil, fmt.Errorf("actions of %s: %w", caseID, err)
+	}
+	return out, nil
+}
+
+// Histories calls fn for every case with a request or outcome in [from, to).
+func (s *Store) Histories(ctx context.Context, from, to time.Time, fn func(hotline.Case, []hotline.Action) error) error {
+	rows, err := s.db.QueryContext(ctx, `SELECT DISTINCT case_id FROM actions
+		WHERE kind IN (?, ?) AND effective >= ? AND effective < ? ORDER BY case_id`,
+		hotline.ActRequest, hotline.ActOutcome, nanos(from), nanos(to))
+	if err != nil {
+		return fmt.Errorf("histories: %w", err)
+	}
+	var ids []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			rows.Close()
+			return fmt.Errorf("histories: %w", err)
+		}
+		ids = append(ids, id)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("histories: %w", err)
+	}
+	for _, id := range ids {
+		c, err := readCase(ctx, s.db, id)
+		if err != nil {
+			return fmt.Errorf("histories: case %s: %w", id, err)
+		}
+		acts, err := readActions(ctx, s.db, id)
+		if err != nil {
+			return fmt.Errorf("histories: actions of %s: %w", id, err)
+		}
+		if err := fn(c, acts); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // Contact returns the contact given with a report.

@@ -42,6 +42,9 @@ func Run(t *testing.T, nb NewBackend) {
 		{"ConcurrentAdds", testConcurrentAdds},
 		{"DurableAcrossReopen", testDurableAcrossReopen},
 		{"APIKeys", testAPIKeys},
+		{"RecordActions", testRecordActions},
+		{"RecordAllOrNothing", testRecordAllOrNothing},
+		{"Histories", testHistories},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
