@@ -146,7 +146,7 @@ type Case struct {
 	CanonicalURL string `json:"canonical_url"`
 	Host         string `json:"host"`
 	Classification
-	Status          Status       `json:"status"`
+	Status Status `json:"status"`
 	Workflow
 	ReportCount     int          `json:"report_count"`
 	Reports         []CaseReport `json:"reports,omitempty"`
