@@ -116,6 +116,10 @@ type Workflow struct {
 // Apply.
 var ErrInvalidAction = errors.New("invalid action")
 
+// ErrClaimed is wrapped by Apply's error for a claim on a case whose lease
+// someone else holds: two analysts never work the same case.
+var ErrClaimed = errors.New("claimed by someone else")
+
 func invalid(format string, args ...any) error {
 	return fmt.Errorf("%w: %s", ErrInvalidAction, fmt.Sprintf(format, args...))
 }
@@ -188,6 +192,9 @@ func (c *Case) Apply(a Action) error {
 	w := &c.Workflow
 	switch a.Kind {
 	case ActClaim:
+		if w.ClaimedBy != "" && w.ClaimedBy != a.Actor && w.ClaimedUntil != nil && w.ClaimedUntil.After(a.At) {
+			return fmt.Errorf("%w: %s holds the case until %s", ErrClaimed, w.ClaimedBy, w.ClaimedUntil.Format(time.RFC3339))
+		}
 		w.ClaimedBy, w.ClaimedUntil = a.Actor, a.Until
 	case ActRelease:
 		w.ClaimedBy, w.ClaimedUntil = "", nil

@@ -16,6 +16,11 @@
 //   - Concurrent AddReport calls for one case lose no report.
 //   - The reporter's contact is stored apart from the report: it never
 //     appears in a Case and is read only through Contact.
+//   - Staff accounts, their sessions and the audit log of staff actions
+//     that are not case actions (sign-ins, accounts, keys, exports) live in
+//     the store too, so that every process of a distributed deployment
+//     sees the same people and sessions survive restarts. Sessions and keys
+//     are kept only by hash; the audit log is append-only.
 package store
 
 import (
@@ -26,15 +31,27 @@ import (
 	"github.com/hotline-jp/hotline/pkg/hotline"
 )
 
-// ErrNotFound is returned when a case, report or key does not exist.
+// ErrNotFound is returned when a case, report, key, user or session does
+// not exist.
 var ErrNotFound = errors.New("not found")
+
+// ErrConflict is returned when a write would break a uniqueness rule, such
+// as a second user with the same login.
+var ErrConflict = errors.New("conflict")
 
 // Query selects cases. Zero fields select everything.
 type Query struct {
-	Status   hotline.Status
-	Category hotline.Category
-	Limit    int // default 50, at most 1000
-	Offset   int
+	Status      hotline.Status
+	Category    hotline.Category // the automatic category
+	Subcategory string           // the automatic sub-type
+	Source      hotline.Source   // cases with at least one report from this source
+	Host        string           // cases of this host (exact, as in Case.Host)
+	// ReportedBefore and ReportedSince select by the time a case was first
+	// reported: before the one (older than an age), at or after the other.
+	ReportedBefore time.Time
+	ReportedSince  time.Time
+	Limit          int // default 50, at most 1000
+	Offset         int
 }
 
 // Normalized returns q with its limit defaulted and capped.
@@ -94,6 +111,43 @@ type Store interface {
 	APIKeys(ctx context.Context) ([]hotline.APIKey, error)
 	// RevokeAPIKey marks a key revoked.
 	RevokeAPIKey(ctx context.Context, id string) error
+
+	// ActionLog calls fn for every action recorded at (Action.At) in
+	// [from, to), across all cases, in the order they were recorded. It
+	// serves the audit export and the supervisors' dashboard.
+	ActionLog(ctx context.Context, from, to time.Time, fn func(hotline.Action) error) error
+
+	// CreateUser stores a staff account. An id or login already taken
+	// gives an error wrapping ErrConflict; logins compare exactly.
+	CreateUser(ctx context.Context, u hotline.User) error
+	// User returns the account with that id.
+	User(ctx context.Context, id string) (hotline.User, error)
+	// UserByLogin returns the account with that login.
+	UserByLogin(ctx context.Context, login string) (hotline.User, error)
+	// Users lists every account, by login.
+	Users(ctx context.Context) ([]hotline.User, error)
+	// UpdateUser replaces an account's display name, role, password hash
+	// and disabled flag (its id, login and creation time stay).
+	UpdateUser(ctx context.Context, u hotline.User) error
+
+	// CreateSession stores a session by its hash.
+	CreateSession(ctx context.Context, s hotline.Session) error
+	// Session returns the session with that hash, expired or not: the
+	// caller checks ExpiresAt.
+	Session(ctx context.Context, hash string) (hotline.Session, error)
+	// DeleteSession removes a session; removing one that does not exist is
+	// not an error.
+	DeleteSession(ctx context.Context, hash string) error
+	// DeleteUserSessions removes every session of a user (when the account
+	// is disabled or its password changes).
+	DeleteUserSessions(ctx context.Context, userID string) error
+
+	// AppendAudit appends an entry to the audit log, durably. Idempotent by
+	// entry id. Entries are never changed or removed.
+	AppendAudit(ctx context.Context, e hotline.AuditEntry) error
+	// Audit calls fn for every entry at (AuditEntry.At) in [from, to), in
+	// the order they were appended.
+	Audit(ctx context.Context, from, to time.Time, fn func(hotline.AuditEntry) error) error
 
 	// Ping reports whether the store can serve (for readiness).
 	Ping(ctx context.Context) error

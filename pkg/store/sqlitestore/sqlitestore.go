@@ -71,7 +71,35 @@ CREATE TABLE IF NOT EXISTS api_keys (
 	hash       TEXT NOT NULL UNIQUE,
 	created_at INTEGER NOT NULL,
 	revoked_at INTEGER
-);`
+);
+CREATE INDEX IF NOT EXISTS reports_source ON reports(source, case_id);
+CREATE TABLE IF NOT EXISTS users (
+	id            TEXT PRIMARY KEY,
+	login         TEXT NOT NULL UNIQUE,
+	display_name  TEXT NOT NULL,
+	role          TEXT NOT NULL,
+	password_hash TEXT NOT NULL,
+	disabled      INTEGER NOT NULL DEFAULT 0,
+	created_at    INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS sessions (
+	hash       TEXT PRIMARY KEY,
+	user_id    TEXT NOT NULL REFERENCES users(id),
+	created_at INTEGER NOT NULL,
+	expires_at INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS sessions_user ON sessions(user_id);
+CREATE TABLE IF NOT EXISTS audit (
+	seq     INTEGER PRIMARY KEY AUTOINCREMENT,
+	id      TEXT NOT NULL UNIQUE,
+	at      INTEGER NOT NULL,
+	actor   TEXT NOT NULL,
+	kind    TEXT NOT NULL,
+	subject TEXT NOT NULL,
+	detail  TEXT NOT NULL,
+	ip      TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS audit_at ON audit(at);`
 
 // Store is the SQLite case store.
 type Store struct {
@@ -242,6 +270,26 @@ func (s *Store) Cases(ctx context.Context, q store.Query) (store.Page, error) {
 	if q.Category != "" {
 		where = append(where, "category = ?")
 		args = append(args, q.Category)
+	}
+	if q.Subcategory != "" {
+		where = append(where, "subcategory = ?")
+		args = append(args, q.Subcategory)
+	}
+	if q.Host != "" {
+		where = append(where, "host = ?")
+		args = append(args, q.Host)
+	}
+	if q.Source != "" {
+		where = append(where, "EXISTS (SELECT 1 FROM reports r WHERE r.case_id = cases.id AND r.source = ?)")
+		args = append(args, q.Source)
+	}
+	if !q.ReportedBefore.IsZero() {
+		where = append(where, "first_reported_at < ?")
+		args = append(args, nanos(q.ReportedBefore))
+	}
+	if !q.ReportedSince.IsZero() {
+		where = append(where, "first_reported_at >= ?")
+		args = append(args, nanos(q.ReportedSince))
 	}
 	cond := ""
 	if len(where) > 0 {

@@ -45,6 +45,12 @@ func Run(t *testing.T, nb NewBackend) {
 		{"RecordActions", testRecordActions},
 		{"RecordAllOrNothing", testRecordAllOrNothing},
 		{"Histories", testHistories},
+		{"QueryFilters", testQueryFilters},
+		{"ClaimConflict", testClaimConflict},
+		{"ActionLog", testActionLog},
+		{"Users", testUsers},
+		{"Sessions", testSessions},
+		{"Audit", testAudit},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
