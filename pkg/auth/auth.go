@@ -1,7 +1,10 @@
 // Package auth authenticates the hotline's callers: staff by bearer token
-// (the bootstrap admin token kept in <data>/admin.token), crawlers by API
-// key. Secrets are compared in constant time and API keys are kept only as
-// hashes; neither is ever logged.
+// (the bootstrap admin token kept in <data>/admin.token) or by a cookie
+// session opened with a login and password (bcrypt), crawlers by API key.
+// Secrets are compared in constant time; API keys and session ids are kept
+// only as hashes; none is ever logged. Cookie sessions carry a CSRF token
+// (the synchronizer pattern, derived from the session's secret); bearer
+// requests need none. Sign-ins are rate limited per login and per address.
 package auth
 
 import (
@@ -110,15 +113,20 @@ func NewStaff(adminToken string) *Staff {
 
 // Principal is an authenticated caller.
 type Principal struct {
-	Name string
-	Role string // "admin" for the bootstrap token
+	UserID      string       // "" for the bootstrap token
+	Name        string       // the login ("admin" for the bootstrap token), recorded as the actor
+	DisplayName string       // shown in the UI
+	Role        hotline.Role // admin for the bootstrap token
+	// CSRF is the token a cookie session's unsafe requests must carry; ""
+	// for bearer requests, which need none.
+	CSRF string
 }
 
 // Check authenticates a staff token.
 func (s *Staff) Check(token string) (Principal, error) {
 	h := sha256.Sum256([]byte(token))
 	if subtle.ConstantTimeCompare(h[:], s.adminHash[:]) == 1 {
-		return Principal{Name: "admin", Role: "admin"}, nil
+		return Principal{Name: "admin", DisplayName: "管理者 (トークン)", Role: hotline.RoleAdmin}, nil
 	}
 	return Principal{}, ErrBadCredentials
 }

@@ -22,6 +22,7 @@ import (
 	"github.com/hotline-jp/hotline/pkg/auth"
 	"github.com/hotline-jp/hotline/pkg/hotline"
 	"github.com/hotline-jp/hotline/pkg/pipeline"
+	"github.com/hotline-jp/hotline/pkg/review"
 	"github.com/hotline-jp/hotline/pkg/store"
 )
 
@@ -51,13 +52,29 @@ type Keys interface {
 	RevokeAPIKey(ctx context.Context, id string) error
 }
 
+// Users is what user management needs of the store.
+type Users interface {
+	User(ctx context.Context, id string) (hotline.User, error)
+	Users(ctx context.Context) ([]hotline.User, error)
+}
+
 // Config says which parts to serve: a nil Intake serves no report
-// endpoints, a nil Cases no staff API.
+// endpoints, a nil Cases no staff API, a nil Review no case actions.
 type Config struct {
-	Intake   Intake
-	Cases    Cases
-	Keys     Keys        // required with Intake (crawler hits) or Cases (key management)
-	Staff    *auth.Staff // required with Cases
+	Intake Intake
+	Cases  Cases
+	Keys   Keys        // required with Intake (crawler hits) or Cases (key management)
+	Staff  *auth.Staff // required with Cases
+	// Sessions, if set, lets staff use their cookie sessions (with the
+	// CSRF token on unsafe requests) besides bearer tokens, and serves
+	// user management.
+	Sessions *auth.Sessions
+	Users    Users           // required with Sessions
+	Review   *review.Service // case actions; requires Trail
+	Trail    Trail
+	// UI, if set, serves every path outside /api/ and the operational
+	// endpoints (the staff web pages).
+	UI       http.Handler
 	Ready    func(ctx context.Context) error
 	Registry *prometheus.Registry
 	Logger   *zap.Logger
@@ -107,9 +124,42 @@ func New(cfg Config) http.Handler {
 		handle("GET /api/v1/crawler-keys", s.admin(s.listKeys))
 		handle("DELETE /api/v1/crawler-keys/{id}", s.admin(s.revokeKey))
 	}
-	handle("/", func(w http.ResponseWriter, r *http.Request) {
+	if cfg.Cases != nil && cfg.Review != nil && cfg.Trail != nil {
+		for _, a := range []struct {
+			path string
+			kind hotline.ActionKind
+		}{
+			{"claim", hotline.ActClaim}, {"release", hotline.ActRelease}, {"decision", hotline.ActDecision},
+			{"confirmation", hotline.ActConfirmation}, {"referral", hotline.ActReferral},
+			{"requests", hotline.ActRequest}, {"outcome", hotline.ActOutcome}, {"notes", hotline.ActNote},
+		} {
+			handle("POST /api/v1/cases/{id}/"+a.path, s.staff(s.caseAction(a.kind)))
+		}
+		handle("POST /api/v1/bulk", s.staff(s.bulk))
+		handle("GET /api/v1/cases/{id}/letter", s.staff(s.letter))
+		handle("GET /api/v1/cases/{id}/actions", s.staff(s.caseActions))
+		handle("GET /api/v1/rechecks", s.staff(s.rechecks))
+		export := func(r hotline.Role) bool { return r.CanExport() }
+		handle("GET /api/v1/dashboard", s.role(export, "the supervisor or auditor role", s.dashboard))
+		handle("GET /api/v1/cases/{id}/audit.csv", s.role(export, "the supervisor or auditor role", s.auditCSV))
+		handle("GET /api/v1/audit.csv", s.role(export, "the supervisor or auditor role", s.auditCSV))
+		handle("GET /api/v1/cases/{id}/contacts", s.role(hotline.Role.CanSupervise, "the supervisor role", s.contacts))
+	}
+	if cfg.Sessions != nil && cfg.Users != nil {
+		handle("GET /api/v1/users", s.admin(s.listUsers))
+		handle("POST /api/v1/users", s.admin(s.createUser))
+		handle("PATCH /api/v1/users/{id}", s.admin(s.updateUser))
+		handle("GET /api/v1/me", s.staff(s.me))
+	}
+	notFound := func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, s.log, &statusError{http.StatusNotFound, "", "no such endpoint: " + r.Method + " " + r.URL.Path})
-	})
+	}
+	if cfg.UI != nil {
+		handle("/api/", notFound)
+		mux.Handle("/", cfg.UI)
+	} else {
+		handle("/", notFound)
+	}
 	return mux
 }
 
@@ -196,6 +246,19 @@ func writeError(w http.ResponseWriter, log *zap.Logger, err error) {
 		writeJSON(w, http.StatusRequestEntityTooLarge, errorBody{Error: "request body larger than " + strconv.FormatInt(mbe.Limit, 10) + " bytes", Field: "body"})
 	case errors.Is(err, store.ErrNotFound):
 		writeJSON(w, http.StatusNotFound, errorBody{Error: "not found"})
+	case errors.Is(err, review.ErrForbidden):
+		writeJSON(w, http.StatusForbidden, errorBody{Error: err.Error()})
+	case errors.Is(err, review.ErrConflict), errors.Is(err, hotline.ErrClaimed):
+		writeJSON(w, http.StatusConflict, errorBody{Error: err.Error()})
+	case errors.Is(err, store.ErrConflict):
+		writeJSON(w, http.StatusConflict, errorBody{Error: "already exists"})
+	case errors.Is(err, hotline.ErrInvalidAction), errors.Is(err, auth.ErrInvalidUser):
+		writeJSON(w, http.StatusBadRequest, errorBody{Error: err.Error()})
+	case errors.Is(err, auth.ErrCSRF):
+		writeJSON(w, http.StatusForbidden, errorBody{Error: "missing or invalid CSRF token (send X-CSRF-Token)", Field: "X-CSRF-Token"})
+	case errors.Is(err, auth.ErrRateLimited):
+		w.Header().Set("Retry-After", "900")
+		writeJSON(w, http.StatusTooManyRequests, errorBody{Error: err.Error()})
 	case errors.Is(err, auth.ErrNoCredentials):
 		w.Header().Set("WWW-Authenticate", `Bearer realm="hotline"`)
 		writeJSON(w, http.StatusUnauthorized, errorBody{Error: "authentication required"})

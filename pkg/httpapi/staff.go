@@ -13,16 +13,17 @@ import (
 
 type principalKey struct{}
 
-// staff requires a valid staff bearer token.
+// staff requires a valid staff bearer token, or (with Sessions) a session
+// cookie whose unsafe requests carry the CSRF token.
 func (s *server) staff(h http.HandlerFunc) http.HandlerFunc {
+	authn := &auth.Authenticator{Staff: s.cfg.Staff, Sessions: s.cfg.Sessions}
 	return func(w http.ResponseWriter, r *http.Request) {
-		tok, err := auth.BearerToken(r.Header.Get("Authorization"))
+		p, err := authn.Authenticate(r)
 		if err != nil {
 			writeError(w, s.log, err)
 			return
 		}
-		p, err := s.cfg.Staff.Check(tok)
-		if err != nil {
+		if err := auth.CheckCSRF(r, p); err != nil {
 			writeError(w, s.log, err)
 			return
 		}
@@ -30,10 +31,10 @@ func (s *server) staff(h http.HandlerFunc) http.HandlerFunc {
 	}
 }
 
-// admin requires a staff token with the admin role.
+// admin requires a staff principal with the admin role.
 func (s *server) admin(h http.HandlerFunc) http.HandlerFunc {
 	return s.staff(func(w http.ResponseWriter, r *http.Request) {
-		if p, _ := r.Context().Value(principalKey{}).(auth.Principal); p.Role != "admin" {
+		if p, _ := r.Context().Value(principalKey{}).(auth.Principal); !p.Role.CanAdmin() {
 			writeError(w, s.log, &statusError{http.StatusForbidden, "", "this needs the admin role"})
 			return
 		}
@@ -137,6 +138,7 @@ func (s *server) createKey(w http.ResponseWriter, r *http.Request) {
 		writeError(w, s.log, err)
 		return
 	}
+	s.auditStaff(r, hotline.AuditKeyCreated, k.Prefix, "name="+k.Name)
 	writeJSON(w, http.StatusCreated, createdKey{APIKey: k, Key: key})
 }
 
@@ -157,5 +159,6 @@ func (s *server) revokeKey(w http.ResponseWriter, r *http.Request) {
 		writeError(w, s.log, err)
 		return
 	}
+	s.auditStaff(r, hotline.AuditKeyRevoked, r.PathValue("id"), "")
 	w.WriteHeader(http.StatusNoContent)
 }
