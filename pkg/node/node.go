@@ -10,14 +10,10 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"net/http"
 	"os"
 	"path/filepath"
-	"sync"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/collectors"
 	"go.uber.org/zap"
 
 	"github.com/hotline-jp/hotline/pkg/auth"
@@ -44,17 +40,9 @@ type Config struct {
 
 // Embedded is the whole pipeline running in this process.
 type Embedded struct {
-	log    *zap.Logger
-	q      *diskqueue.Queue
-	st     *sqlitestore.Store
-	ln     net.Listener
-	srv    *http.Server
-	cancel context.CancelFunc
-	wg     sync.WaitGroup
-
-	failOnce sync.Once
-	failed   chan struct{}
-	err      error
+	process
+	q  *diskqueue.Queue
+	st *sqlitestore.Store
 }
 
 // StartEmbedded opens (creating on first start) the data directory, starts
@@ -99,117 +87,31 @@ func StartEmbedded(ctx context.Context, cfg Config) (*Embedded, error) {
 		return nil, fmt.Errorf("listen on %s: %w", cfg.Addr, err)
 	}
 
-	reg := prometheus.NewRegistry()
-	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	reg := newRegistry()
 	m := pipeline.NewMetrics(reg)
-	for _, l := range []struct{ topic, group string }{
-		{pipeline.TopicReports, pipeline.GroupClassifier},
-		{pipeline.TopicClassified, pipeline.GroupTracker},
-	} {
-		reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
-			Name:        "hotline_queue_lag",
-			Help:        "Messages not yet committed by a consumer group.",
-			ConstLabels: prometheus.Labels{"topic": l.topic, "group": l.group},
-		}, func() float64 {
-			ctx, cancel := context.WithTimeout(context.Background(), time.Second)
-			defer cancel()
-			n, err := q.Lag(ctx, l.topic, l.group)
-			if err != nil {
-				return -1
-			}
-			return float64(n)
-		}))
-	}
+	registerLag(reg, q, time.Second,
+		consumption{pipeline.TopicReports, pipeline.GroupClassifier},
+		consumption{pipeline.TopicClassified, pipeline.GroupTracker})
 
-	e := &Embedded{log: log, q: q, st: st, ln: ln, failed: make(chan struct{})}
+	e := &Embedded{q: q, st: st}
 	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
-	e.cancel = cancel
 	intake := pipeline.NewIntake(q, log.Named("intake"))
 	triage := pipeline.NewTriage(q, cfg.Classifier, m, log.Named("classifier"))
 	tracker := pipeline.NewTracker(q, st, m, log.Named("tracker"))
 
-	e.srv = &http.Server{
-		Handler: httpapi.New(httpapi.Config{
-			Intake: intake, Cases: st, Keys: st, Staff: auth.NewStaff(token),
-			Ready:    e.ready,
-			Registry: reg, Logger: log.Named("http"),
-		}),
-		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       60 * time.Second,
-		WriteTimeout:      60 * time.Second,
-		IdleTimeout:       120 * time.Second,
-		MaxHeaderBytes:    64 << 10,
-	}
+	api := httpapi.Config{Intake: intake, Ready: e.ready, Registry: reg, Logger: log.Named("http")}
+	withStaffAPI(&api, st, token)
+	e.init(log, ln, httpapi.New(api), cancel, q.Close, st.Close)
 	e.run("classifier", func() error { return triage.Run(runCtx) })
 	e.run("tracker", func() error { return tracker.Run(runCtx) })
-	e.run("http", func() error {
-		if err := e.srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
-			return err
-		}
-		return nil
-	})
+	e.serve()
 	log.Info("hotline serving (embedded mode)", zap.String("addr", ln.Addr().String()), zap.String("data", cfg.DataDir))
 	return e, nil
 }
 
-// run starts a component; one that ends with an error fails the node.
-func (e *Embedded) run(name string, fn func() error) {
-	e.wg.Add(1)
-	go func() {
-		defer e.wg.Done()
-		if err := fn(); err != nil {
-			e.fail(fmt.Errorf("%s: %w", name, err))
-		}
-	}()
-}
-
-func (e *Embedded) fail(err error) {
-	e.failOnce.Do(func() {
-		e.log.Error("component failed; shutting down", zap.Error(err))
-		e.err = err
-		close(e.failed)
-	})
-}
-
 func (e *Embedded) ready(ctx context.Context) error {
-	select {
-	case <-e.failed:
-		return e.err
-	default:
+	if err := e.failure(); err != nil {
+		return err
 	}
 	return e.st.Ping(ctx)
-}
-
-// Addr is the address the HTTP server listens on.
-func (e *Embedded) Addr() string { return e.ln.Addr().String() }
-
-// Failed is closed when a component failed; Err then says why.
-func (e *Embedded) Failed() <-chan struct{} { return e.failed }
-
-// Err is the failure that closed Failed, if any.
-func (e *Embedded) Err() error {
-	select {
-	case <-e.failed:
-		return e.err
-	default:
-		return nil
-	}
-}
-
-// Shutdown stops taking requests, lets in-flight requests and messages
-// finish (within ctx), then closes the queue and the store.
-func (e *Embedded) Shutdown(ctx context.Context) error {
-	httpErr := e.srv.Shutdown(ctx)
-	e.cancel()
-	done := make(chan struct{})
-	go func() { e.wg.Wait(); close(done) }()
-	select {
-	case <-done:
-	case <-ctx.Done():
-		return fmt.Errorf("shutdown: stages did not stop in time: %w", ctx.Err())
-	}
-	qErr := e.q.Close()
-	sErr := e.st.Close()
-	e.log.Info("hotline stopped")
-	return errors.Join(httpErr, qErr, sErr)
 }

@@ -100,7 +100,8 @@ func (t *Triage) Handle(ctx context.Context, m queue.Message) error {
 	t.m.Latency.WithLabelValues("classifier").Observe(time.Since(start).Seconds())
 	t.log.Info("report classified", zap.String("report_id", s.Report.ID), zap.String("case_id", s.Report.CaseID),
 		zap.String("category", string(cl.Category)), zap.String("subcategory", cl.Subcategory),
-		zap.Float64("score", cl.Score), zap.Int("attempt", m.Attempt))
+		zap.Float64("score", cl.Score), zap.Int("attempt", m.Attempt),
+		zap.Int("partition", m.Partition), zap.Int64("offset", m.Offset))
 	return nil
 }
 
@@ -141,6 +142,7 @@ func (t *Tracker) Handle(ctx context.Context, m queue.Message) error {
 	t.m.Stored.Inc()
 	t.m.Latency.WithLabelValues("tracker").Observe(time.Since(start).Seconds())
 	t.log.Info("report stored", zap.String("report_id", r.Report.ID), zap.String("case_id", r.Report.CaseID),
-		zap.String("category", string(r.Classification.Category)), zap.Int("attempt", m.Attempt))
+		zap.String("category", string(r.Classification.Category)), zap.Int("attempt", m.Attempt),
+		zap.Int("partition", m.Partition), zap.Int64("offset", m.Offset))
 	return nil
 }
