@@ -84,7 +84,14 @@ func onlyFields(fields map[string]json.RawMessage, prefix string, allowed ...str
 			}
 		}
 		if !ok {
-			return &statusError{http.StatusBadRequest, prefix + k, fmt.Sprintf("unknown field %q", prefix+k)}
+			field := prefix + k
+			if k == "" { // an empty key still needs a name to point at
+				field = strings.TrimSuffix(prefix, ".")
+				if field == "" {
+					field = "body"
+				}
+			}
+			return &statusError{http.StatusBadRequest, field, fmt.Sprintf("unknown field %q", prefix+k)}
 		}
 	}
 	return nil
