@@ -54,6 +54,8 @@ type StageConfig struct {
 	// Classifier is the classifier stage's classifier.
 	Classifier pipeline.Classifier
 	Logger     *zap.Logger
+	// Staff configures sign-in and the review workflow (the tracker).
+	Staff StaffOptions
 }
 
 // Stage is one stage of the pipeline running in this process, joined to
@@ -145,7 +147,9 @@ func StartTracker(ctx context.Context, cfg StageConfig) (*Stage, error) {
 			} else {
 				s.log.Info("admin token", zap.String("path", tokenPath))
 			}
-			withStaffAPI(&w.api, s.st, token)
+			if err := withStaffAPI(&w.api, s.st, token, cfg.Staff, s.log); err != nil {
+				return err
+			}
 			tracker := pipeline.NewTracker(s.q, s.st, w.metrics(), s.log.Named("tracker"))
 			w.runs["tracker"] = func(ctx context.Context) error {
 				return s.q.Consume(ctx, pipeline.TopicClassified, group, tracker.Handle)

@@ -36,6 +36,7 @@ type Config struct {
 	DataDir    string
 	Classifier pipeline.Classifier
 	Logger     *zap.Logger
+	Staff      StaffOptions // sign-in and the review workflow
 }
 
 // Embedded is the whole pipeline running in this process.
@@ -100,7 +101,13 @@ func StartEmbedded(ctx context.Context, cfg Config) (*Embedded, error) {
 	tracker := pipeline.NewTracker(q, st, m, log.Named("tracker"))
 
 	api := httpapi.Config{Intake: intake, Ready: e.ready, Registry: reg, Logger: log.Named("http")}
-	withStaffAPI(&api, st, token)
+	if err := withStaffAPI(&api, st, token, cfg.Staff, log); err != nil {
+		cancel()
+		ln.Close()
+		q.Close()
+		st.Close()
+		return nil, err
+	}
 	e.init(log, ln, httpapi.New(api), cancel, q.Close, st.Close)
 	e.run("classifier", func() error { return triage.Run(runCtx) })
 	e.run("tracker", func() error { return tracker.Run(runCtx) })

@@ -12,9 +12,6 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"go.uber.org/zap"
-
-	"github.com/hotline-jp/hotline/pkg/auth"
-	"github.com/hotline-jp/hotline/pkg/httpapi"
 )
 
 // process is what every node does alike, embedded or one stage of
@@ -70,19 +67,6 @@ func newRegistry() *prometheus.Registry {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return reg
-}
-
-// staffStore is what the staff API needs of the case store.
-type staffStore interface {
-	httpapi.Cases
-	httpapi.Keys
-}
-
-// withStaffAPI makes api serve the staff side over st, with adminToken
-// for the bootstrap admin. Embedded mode and the tracker both set their
-// staff API up here, so that they serve the same one.
-func withStaffAPI(api *httpapi.Config, st staffStore, adminToken string) {
-	api.Cases, api.Keys, api.Staff = st, st, auth.NewStaff(adminToken)
 }
 
 // lagger is a queue that can tell a consumer group's lag.
