@@ -224,3 +224,38 @@ func TestLetter(t *testing.T) {
 		}
 	}
 }
+
+func TestSimilar(t *testing.T) {
+	svc, st, clk := setup(t, review.Policy{})
+	ctx := context.Background()
+	add := func(u, text string) string {
+		r := hotline.ClassifiedReport{
+			Report: hotline.Report{ID: "r-" + u, CaseID: hotline.CaseID(u), URL: u, CanonicalURL: u, Text: text,
+				Source: hotline.SourcePublic, ReceivedAt: clk.t},
+			Classification: hotline.Classification{Category: hotline.CriminalRecruitment, Score: 0.9},
+		}
+		if err := st.AddReport(ctx, r); err != nil {
+			t.Fatal(err)
+		}
+		return r.Report.CaseID
+	}
+	ad := "【即日即金】高額報酬 荷物を受け取るだけの簡単なお仕事 詳細はテレグラムで @xxxx_123"
+	me := add("https://a.example/1", ad)
+	sameHost := add("https://a.example/2", "まったく別の話題です")
+	repost := add("https://b.example/9", "【即日即金】高額報酬！荷物を受け取るだけの簡単なお仕事。詳細はテレグラムで @xxxx_123")
+	add("https://c.example/5", "高額報酬のアルバイト募集、普通の倉庫作業です")
+	c, err := st.Case(ctx, me)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sim, err := svc.Similar(ctx, c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(sim.SameHost) != 1 || sim.SameHost[0].ID != sameHost {
+		t.Errorf("same host = %+v", sim.SameHost)
+	}
+	if len(sim.NearDuplicates) != 1 || sim.NearDuplicates[0].Case.ID != repost || sim.NearDuplicates[0].Similarity < 0.9 {
+		t.Errorf("near duplicates = %+v, want only the repost", sim.NearDuplicates)
+	}
+}

@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/hotline-jp/hotline/pkg/hotline"
 	"github.com/hotline-jp/hotline/pkg/store"
@@ -59,22 +60,103 @@ func (s *Service) RecheckDue(ctx context.Context) ([]Due, error) {
 	return out, nil
 }
 
-// Similar returns other cases of the same host, in queue order (at most 20).
-func (s *Service) Similar(ctx context.Context, c hotline.Case) ([]hotline.Case, error) {
-	if c.Host == "" {
-		return nil, nil
-	}
-	page, err := s.st.Cases(ctx, store.Query{Host: c.Host, Limit: 21})
-	if err != nil {
-		return nil, fmt.Errorf("similar cases: %w", err)
-	}
-	var out []hotline.Case
-	for _, o := range page.Cases {
-		if o.ID != c.ID && len(out) < 20 {
-			out = append(out, o)
+// Similar is what the case page shows beside a case: other cases of the
+// same host, and cases elsewhere whose text is nearly the same (the same
+// advertisement posted on many sites, say).
+type Similar struct {
+	SameHost       []hotline.Case `json:"same_host"`
+	NearDuplicates []Near         `json:"near_duplicates"`
+}
+
+// Near is a near-duplicate case and how alike its text is, in [0,1].
+type Near struct {
+	Case       hotline.Case `json:"case"`
+	Similarity float64      `json:"similarity"`
+}
+
+// NearDuplicate is the text similarity from which cases count as near
+// duplicates.
+const NearDuplicate = 0.6
+
+// Similar finds the cases like c: up to 20 of the same host in queue order,
+// and up to 10 near duplicates among the first 100 cases of the same
+// automatic category (c must carry its reports).
+func (s *Service) Similar(ctx context.Context, c hotline.Case) (Similar, error) {
+	var out Similar
+	if c.Host != "" {
+		page, err := s.st.Cases(ctx, store.Query{Host: c.Host, Limit: 21})
+		if err != nil {
+			return out, fmt.Errorf("similar cases: %w", err)
+		}
+		for _, o := range page.Cases {
+			if o.ID != c.ID && len(out.SameHost) < 20 {
+				out.SameHost = append(out.SameHost, o)
+			}
 		}
 	}
+	mine := shingles(caseText(c))
+	if len(mine) == 0 {
+		return out, nil
+	}
+	page, err := s.st.Cases(ctx, store.Query{Category: c.Category, Limit: 100})
+	if err != nil {
+		return out, fmt.Errorf("near duplicates: %w", err)
+	}
+	for _, o := range page.Cases {
+		if o.ID == c.ID || o.Host == c.Host {
+			continue
+		}
+		full, err := s.st.Case(ctx, o.ID)
+		if err != nil {
+			return out, fmt.Errorf("near duplicates: %w", err)
+		}
+		if sim := jaccard(mine, shingles(caseText(full))); sim >= NearDuplicate {
+			out.NearDuplicates = append(out.NearDuplicates, Near{Case: o, Similarity: sim})
+		}
+	}
+	sort.SliceStable(out.NearDuplicates, func(i, j int) bool { return out.NearDuplicates[i].Similarity > out.NearDuplicates[j].Similarity })
+	if len(out.NearDuplicates) > 10 {
+		out.NearDuplicates = out.NearDuplicates[:10]
+	}
 	return out, nil
+}
+
+// caseText is the text a case is compared by: its first report's.
+func caseText(c hotline.Case) string {
+	if len(c.Reports) == 0 {
+		return ""
+	}
+	return c.Reports[0].Text
+}
+
+// shingles is the set of character bigrams of a text, folded to lower case
+// and without spaces and punctuation, so that reposts with small edits
+// still match.
+func shingles(text string) map[string]bool {
+	var rs []rune
+	for _, r := range strings.ToLower(text) {
+		if unicode.IsLetter(r) || unicode.IsNumber(r) {
+			rs = append(rs, r)
+		}
+	}
+	set := map[string]bool{}
+	for i := 0; i+1 < len(rs); i++ {
+		set[string(rs[i:i+2])] = true
+	}
+	return set
+}
+
+func jaccard(a, b map[string]bool) float64 {
+	if len(a) == 0 || len(b) == 0 {
+		return 0
+	}
+	both := 0
+	for k := range a {
+		if b[k] {
+			both++
+		}
+	}
+	return float64(both) / float64(len(a)+len(b)-both)
 }
 
 // CategoryLoad is the queue of one category on the dashboard.

@@ -218,7 +218,7 @@ type caseData struct {
 	Reports     []reportView
 	Why         []string
 	Actions     []hotline.Action
-	Similar     []hotline.Case
+	Similar     review.Similar
 	Claimed     bool
 	Mine        bool
 	CanAct      bool
