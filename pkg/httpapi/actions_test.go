@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"go.uber.org/zap"
 	"go.uber.org/zap/zaptest"
 	"golang.org/x/crypto/bcrypt"
 
@@ -31,7 +32,7 @@ type staffFixture struct {
 	secrets map[string]string          // login → session secret
 }
 
-func newStaffFixture(t *testing.T) *staffFixture {
+func newStaffFixture(t testing.TB) *staffFixture {
 	t.Helper()
 	ctx := context.Background()
 	st, err := sqlitestore.Open(ctx, filepath.Join(t.TempDir(), "hotline.db"))
@@ -39,7 +40,10 @@ func newStaffFixture(t *testing.T) *staffFixture {
 		t.Fatal(err)
 	}
 	sess := auth.NewSessions(st, auth.SessionOptions{BcryptCost: bcrypt.MinCost})
-	log := zaptest.NewLogger(t)
+	log := zap.NewNop() // a fuzz target's F must not be logged to from its inputs
+	if tt, ok := t.(*testing.T); ok {
+		log = zaptest.NewLogger(tt)
+	}
 	h := httpapi.New(httpapi.Config{
 		Cases: st, Keys: st, Staff: auth.NewStaff(adminToken), Logger: log,
 		Sessions: sess, Users: st, Trail: st, Review: review.New(st, review.Policy{}, nil),
@@ -65,7 +69,7 @@ func newStaffFixture(t *testing.T) *staffFixture {
 	return f
 }
 
-func (f *staffFixture) addCase(t *testing.T, id, u string, c hotline.Category, text string) string {
+func (f *staffFixture) addCase(t testing.TB, id, u string, c hotline.Category, text string) string {
 	t.Helper()
 	canon := u
 	r := hotline.ClassifiedReport{
@@ -82,7 +86,7 @@ func (f *staffFixture) addCase(t *testing.T, id, u string, c hotline.Category, t
 }
 
 // as calls the API as login ("admin" for the bearer token, "" for nobody).
-func (f *staffFixture) as(t *testing.T, login, method, path, body string) (int, map[string]any, string) {
+func (f *staffFixture) as(t testing.TB, login, method, path, body string) (int, map[string]any, string) {
 	t.Helper()
 	var rd io.Reader
 	if body != "" {
