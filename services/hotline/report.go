@@ -23,7 +23,8 @@ func runReport(ctx context.Context, args []string, _ io.Reader, stdout, stderr i
 	format := fs.String("format", report.FormatTable, "output format: table, csv or json")
 	view := fs.String("view", report.ViewCategories, "what to report: categories (the published table) or providers (the scorecard per recipient and host)")
 	data := fs.String("data", "./data", "data directory (sqlite store: <data>/"+node.StoreFile+")")
-	storeKind := fs.String("store", "sqlite", "case store: sqlite (elasticsearch is to come)")
+	storeKind := fs.String("store", node.StoreSQLite, "case store: sqlite or elasticsearch")
+	es := fs.String("es", "", "Elasticsearch URLs, comma-separated (--store elasticsearch)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -47,8 +48,15 @@ func runReport(ctx context.Context, args []string, _ io.Reader, stdout, stderr i
 	if *view != report.ViewCategories && *view != report.ViewProviders {
 		return usageError(fmt.Sprintf("--view %q: want categories or providers", *view))
 	}
-	if *storeKind != "sqlite" {
-		return usageError(fmt.Sprintf("--store %q: only sqlite is available for now", *storeKind))
+	switch {
+	case *storeKind != node.StoreSQLite && *storeKind != node.StoreElasticsearch:
+		return usageError(fmt.Sprintf("--store %q: want %s or %s", *storeKind, node.StoreSQLite, node.StoreElasticsearch))
+	case *storeKind == node.StoreElasticsearch && *es == "":
+		return usageError("--store elasticsearch needs --es")
+	case !node.StoreAvailable(*storeKind):
+		// The statistics need only Histories; open the Elasticsearch store
+		// here once this build has it.
+		return fmt.Errorf("--store %s: %w", *storeKind, node.ErrStoreNotAvailable)
 	}
 	path := filepath.Join(*data, node.StoreFile)
 	if _, err := os.Stat(path); err != nil {

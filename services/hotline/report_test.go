@@ -53,6 +53,7 @@ func TestDemoAndReport(t *testing.T) {
 		{"report", "--year", "2024", "--month", "2024-01", "--data", dir},
 		{"report", "--year", "2024", "--format", "xml", "--data", dir},
 		{"report", "--year", "2024", "--store", "elasticsearch", "--data", dir},
+		{"report", "--year", "2024", "--store", "mysql", "--data", dir},
 		{"demo", "--scenario", "nope", "--data", dir},
 	} {
 		if err := run(ctx, args, nil, &out, &errs); exitCode(err) != 2 {
@@ -61,5 +62,8 @@ func TestDemoAndReport(t *testing.T) {
 	}
 	if err := run(ctx, []string{"report", "--year", "2024", "--data", t.TempDir()}, nil, &out, &errs); err == nil {
 		t.Error("report on an empty data directory did not fail")
+	}
+	if err := run(ctx, []string{"report", "--year", "2024", "--store", "elasticsearch", "--es", "http://127.0.0.1:9200", "--data", dir}, nil, &out, &errs); err == nil {
+		t.Error("report --store elasticsearch did not fail in a build without it")
 	}
 }
