@@ -24,7 +24,7 @@ const (
 // Handler serves the statistics over HTTP:
 //
 //	GET /api/v1/stats?month=YYYY-MM|year=YYYY[&cutoff=YYYY-MM-DD][&grace=DAYS][&format=json|csv][&view=categories|providers]
-//	GET /stats?month=|year=[&cutoff=][&grace=]   the supervisors' page (HTML, SVG charts, no scripts or inline styles)
+//	GET /stats?month=|year=|period=[&cutoff=][&grace=]  the supervisors' page (HTML, SVG charts, no scripts or inline styles)
 //	GET /stats/stats.css                         the page's style sheet
 //
 // JSON is the published shape (view=providers: the provider scorecard);
@@ -77,14 +77,31 @@ func (h *Handler) fail(w http.ResponseWriter, err error) {
 	}
 }
 
-// options reads the period parameters; the page defaults to the current
-// year in Japan time.
-func (h *Handler) options(q url.Values, defaultYear bool) (Options, error) {
+// options reads the period parameters. The page also takes period=YYYY or
+// YYYY-MM (its form has one field) and defaults to the current year in
+// Japan time.
+func (h *Handler) options(q url.Values, page bool) (Options, error) {
 	month, year := q.Get("month"), q.Get("year")
-	if defaultYear && month == "" && year == "" {
-		year = h.now().In(Japan()).Format("2006")
+	fromPeriod := false
+	if page {
+		// The page's form sends one field, period: YYYY or YYYY-MM.
+		if p := q.Get("period"); p != "" && month == "" && year == "" {
+			fromPeriod = true
+			if len(p) == 4 {
+				year = p
+			} else {
+				month = p
+			}
+		}
+		if month == "" && year == "" {
+			year = h.now().In(Japan()).Format("2006")
+		}
 	}
 	o, err := ParseQuery(month, year, q.Get("cutoff"), q.Get("grace"))
+	var oe *OptionError
+	if fromPeriod && errors.As(err, &oe) && (oe.Param == "month" || oe.Param == "year") {
+		return o, &OptionError{"period", oe.Msg}
+	}
 	if err != nil {
 		return o, err
 	}

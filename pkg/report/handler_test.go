@@ -141,9 +141,11 @@ func TestHandlerPage(t *testing.T) {
 			}
 		}
 	}
-	// A month, and the style sheet.
-	if res := get(t, h, "/stats?month=2025-04"); res.StatusCode != 200 || !strings.Contains(body(t, res), "2025年4月") {
-		t.Errorf("month page: %d", res.StatusCode)
+	// A month, also as the form sends it, and the style sheet.
+	for _, target := range []string{"/stats?month=2025-04", "/stats?period=2025-04&cutoff="} {
+		if res := get(t, h, target); res.StatusCode != 200 || !strings.Contains(body(t, res), "2025年4月") {
+			t.Errorf("%s: %d", target, res.StatusCode)
+		}
 	}
 	if res := get(t, h, "/stats/stats.css"); res.StatusCode != 200 || !strings.HasPrefix(res.Header.Get("Content-Type"), "text/css") {
 		t.Errorf("style sheet: %d %s", res.StatusCode, res.Header.Get("Content-Type"))
@@ -164,6 +166,8 @@ func TestHandlerBadParameters(t *testing.T) {
 		{"/api/v1/stats?year=2024&view=everything", "view"},
 		{"/stats?month=24-01", "month"},
 		{"/stats?year=2024&cutoff=2023-01-01", "cutoff"},
+		{"/stats?period=2024-1", "period"},
+		{"/stats?period=24", "period"},
 	} {
 		res := get(t, h, c.target)
 		var e struct{ Error, Field string }

@@ -28,8 +28,6 @@ type pageData struct {
 	ProvCSVURL string
 	Recipients []provRow
 	Hosts      []provRow
-	Month      string
-	Year       string
 	Cutoff     string
 }
 
@@ -299,10 +297,8 @@ func renderPage(w io.Writer, rep *Report, trend []TrendPoint, o Options) error {
 	d := pageData{Report: rep, Notes: rep.Notes(), Rows: pageRows(rep), Bars: buildBars(rep), Trend: buildTrend(rep, trend)}
 	if o.Period.IsYear() {
 		q.Set("year", rep.Period)
-		d.Year = rep.Period
 	} else {
 		q.Set("month", rep.Period)
-		d.Month = rep.Period
 	}
 	if !o.Cutoff.IsZero() {
 		q.Set("cutoff", rep.Cutoff)
