@@ -254,3 +254,28 @@ func TestUnauthenticatedCasesIs401(t *testing.T) {
 		}
 	}
 }
+
+func TestListFilters(t *testing.T) {
+	f := newStaffFixture(t)
+	f.addCase(t, "r1", "https://a.example/1", hotline.CriminalRecruitment, "受け子")
+	f.addCase(t, "r2", "https://b.example/2", hotline.Illegal, "薬物")
+	tests := []struct {
+		query string
+		code  int
+		total float64
+		field string
+	}{
+		{"host=a.example", 200, 1, ""},
+		{"source=public", 200, 2, ""},
+		{"source=crawler", 200, 0, ""},
+		{"source=fax", 400, 0, "source"},
+		{"subcategory=courier", 200, 0, ""},
+		{"subcategory=bogus", 400, 0, "subcategory"},
+	}
+	for _, tc := range tests {
+		code, out, raw := f.as(t, "ana", "GET", "/api/v1/cases?"+tc.query, "")
+		if code != tc.code || (code == 200 && out["total"] != tc.total) || (tc.field != "" && out["field"] != tc.field) {
+			t.Errorf("?%s: %d %s", tc.query, code, raw)
+		}
+	}
+}

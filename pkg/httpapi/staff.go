@@ -86,6 +86,28 @@ func parseQuery(r *http.Request) (store.Query, error) {
 		}
 		q.Category = c
 	}
+	if s := v.Get("subcategory"); s != "" {
+		ok := false
+		for _, c := range hotline.Categories() {
+			ok = ok || hotline.ValidSubcategory(c, s)
+		}
+		if !ok || len(s) > 64 {
+			return q, &statusError{http.StatusBadRequest, "subcategory", "unknown subcategory " + strconv.Quote(s)}
+		}
+		q.Subcategory = s
+	}
+	switch src := hotline.Source(v.Get("source")); src {
+	case "", hotline.SourcePublic, hotline.SourceCrawler:
+		q.Source = src
+	default:
+		return q, &statusError{http.StatusBadRequest, "source", "source must be public or crawler"}
+	}
+	if h := v.Get("host"); h != "" {
+		if len(h) > 253 {
+			return q, &statusError{http.StatusBadRequest, "host", "host is too long"}
+		}
+		q.Host = h
+	}
 	for _, p := range []struct {
 		name string
 		dst  *int
