@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 )
@@ -282,5 +283,53 @@ func TestBrowserWorkflow(t *testing.T) {
 	}
 	if dialogs.Load() != 1 {
 		t.Error("the dialog listener did not see a dialog opened on purpose; the check above proves nothing")
+	}
+}
+
+// TestBrowserAdminToken uses the pages with the admin bootstrap token as a
+// bearer header (as scripts and checks do): the admin pages work, and the
+// hostile report is shown as text.
+func TestBrowserAdminToken(t *testing.T) {
+	ctx, dialogs := browser(t)
+	s := newSite(t)
+	dir := artifacts(t)
+	id := s.report(t, "https://bbs.example.jp/thread/42", hostile)
+	if _, err := chromedp.Call(ctx, network.Enable, network.EnableParams{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := chromedp.Call(ctx, network.SetExtraHTTPHeaders, network.SetExtraHTTPHeadersParams{
+		Headers: network.Headers{"Authorization": "Bearer " + adminToken},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	do(t, ctx, "create a user",
+		chromedp.Navigate(s.srv.URL+"/admin/users"),
+		chromedp.SendKeys(css(`input[name="login"]`), "yamada"),
+		chromedp.SendKeys(css(`input[name="display_name"]`), "山田 次郎"),
+		chromedp.SetValue(css(`form[action="/admin/users"] select[name="role"]`), "supervisor"),
+		chromedp.SendKeys(css(`form[action="/admin/users"] input[name="password"]`), "a long password"),
+		chromedp.Submit(css(`form[action="/admin/users"] input[name="password"]`)),
+	)
+	done(t, ctx, "user")
+	if got := text(t, ctx, `main`); !strings.Contains(got, "山田 次郎") || !strings.Contains(got, "監督者") {
+		t.Errorf("users page after creating one:\n%s", got)
+	}
+	shot(t, ctx, dir, "6-admin-users")
+	do(t, ctx, "create a crawler key",
+		chromedp.Navigate(s.srv.URL+"/admin/keys"),
+		chromedp.SendKeys(css(`input[name="name"]`), "patrol-1"),
+		chromedp.Submit(css(`input[name="name"]`)),
+	)
+	waitFor(t, ctx, `document.querySelector("#newkey")`)
+	if key := text(t, ctx, `#newkey`); !strings.HasPrefix(key, "hlk_") {
+		t.Errorf("new key shown as %q", key)
+	}
+	shot(t, ctx, dir, "7-admin-keys")
+	do(t, ctx, "the hostile case", chromedp.Navigate(s.srv.URL+"/cases/"+id), chromedp.WaitVisible(css(`.report .text`)))
+	if got := text(t, ctx, `.report .text`); !strings.HasPrefix(got, "<script>alert(1)</script><img src=x onerror=alert(2)>") {
+		t.Errorf("hostile report shown as %q", got)
+	}
+	if n := dialogs.Load(); n != 0 {
+		t.Errorf("%d JavaScript dialogs opened", n)
 	}
 }
