@@ -198,7 +198,7 @@ func (s *Store) actionsOf(ctx context.Context, cases []caseDoc) (map[string][]ho
 	docs := map[string][]actionDoc{}
 	seen := map[string]bool{}
 	req := &search.Request{Query: termsQuery("case_id", ids...), Sort: sorts("case_id", sortorder.Asc, "seq", sortorder.Asc, "id", sortorder.Asc)}
-	err := s.searchAll(ctx, idxActions, req, 1000, func(h types.Hit) error {
+	err := s.searchAll(ctx, idxActions, req, s.limits.page, func(h types.Hit) error {
 		var a actionDoc
 		if err := json.Unmarshal(h.Source_, &a); err != nil {
 			return fmt.Errorf("action %s: %w", deref(h.Id_), err)
@@ -228,9 +228,6 @@ func (s *Store) actionsOf(ctx context.Context, cases []caseDoc) (map[string][]ho
 	return out, nil
 }
 
-// historyBatch is how many cases Histories reads at once.
-const historyBatch = 200
-
 // Histories calls fn, in case id order, for every case with a deletion
 // request sent or an outcome seen in [from, to).
 func (s *Store) Histories(ctx context.Context, from, to time.Time, fn func(hotline.Case, []hotline.Action) error) error {
@@ -254,7 +251,7 @@ func (s *Store) Histories(ctx context.Context, from, to time.Time, fn func(hotli
 		batch = nil
 		return s.histories(ctx, ids, fn)
 	}
-	err := s.searchAll(ctx, idxActions, req, 1000, func(h types.Hit) error {
+	err := s.searchAll(ctx, idxActions, req, s.limits.page, func(h types.Hit) error {
 		var a struct {
 			CaseID string `json:"case_id"`
 		}
@@ -265,7 +262,7 @@ func (s *Store) Histories(ctx context.Context, from, to time.Time, fn func(hotli
 			return nil
 		}
 		lastID = a.CaseID
-		if len(batch) == historyBatch {
+		if len(batch) == s.limits.historyBatch {
 			if err := flush(); err != nil {
 				return err
 			}
@@ -327,7 +324,7 @@ func (s *Store) ActionLog(ctx context.Context, from, to time.Time, fn func(hotli
 		Query: &types.Query{Range: map[string]types.RangeQuery{"at": types.DateRangeQuery{Gte: ptr(formatTime(from)), Lt: ptr(formatTime(to))}}},
 		Sort:  sorts("recorded_ns", sortorder.Asc, "batch_pos", sortorder.Asc, "id", sortorder.Asc),
 	}
-	err := s.searchAll(ctx, idxActions, req, 1000, func(h types.Hit) error {
+	err := s.searchAll(ctx, idxActions, req, s.limits.page, func(h types.Hit) error {
 		var a actionDoc
 		if err := json.Unmarshal(h.Source_, &a); err != nil {
 			return fmt.Errorf("action %s: %w", deref(h.Id_), err)

@@ -197,7 +197,7 @@ func (s *Store) Case(ctx context.Context, id string) (hotline.Case, error) {
 		Query: termQuery("case_id", id),
 		Sort:  sorts("received_at", sortorder.Asc, "id", sortorder.Asc),
 	}
-	err = s.searchAll(ctx, idxReports, req, 1000, func(h types.Hit) error {
+	err = s.searchAll(ctx, idxReports, req, s.limits.page, func(h types.Hit) error {
 		var r reportDoc
 		if err := json.Unmarshal(h.Source_, &r); err != nil {
 			return fmt.Errorf("report %s: %w", deref(h.Id_), err)
@@ -227,10 +227,6 @@ func (s *Store) Case(ctx context.Context, id string) (hotline.Case, error) {
 	}
 	return c, nil
 }
-
-// maxWindow is Elasticsearch's default index.max_result_window: from+size
-// beyond it needs search_after.
-const maxWindow = 10000
 
 // Cases lists the cases matching q in queue order.
 func (s *Store) Cases(ctx context.Context, q store.Query) (store.Page, error) {
@@ -271,7 +267,7 @@ func (s *Store) Cases(ctx context.Context, q store.Query) (store.Page, error) {
 		page.Cases = append(page.Cases, cd.Case)
 		return nil
 	}
-	if q.Offset+q.Limit <= maxWindow {
+	if q.Offset+q.Limit <= s.limits.window {
 		res, err := s.es.Search().Index(s.index(idxCases)).Request(&search.Request{
 			Query: query, Sort: order, From: ptr(q.Offset), Size: ptr(q.Limit),
 			TrackTotalHits: true, Source_: types.SourceFilter{Excludes: pendingFields},
@@ -297,7 +293,7 @@ func (s *Store) Cases(ctx context.Context, q store.Query) (store.Page, error) {
 	page.Total = int(cnt.Count)
 	skip := q.Offset
 	errDone := errors.New("done")
-	err = s.searchAll(ctx, idxCases, &search.Request{Query: query, Sort: order, Source_: types.SourceFilter{Excludes: pendingFields}}, 1000,
+	err = s.searchAll(ctx, idxCases, &search.Request{Query: query, Sort: order, Source_: types.SourceFilter{Excludes: pendingFields}}, s.limits.page,
 		func(h types.Hit) error {
 			if skip > 0 {
 				skip--

@@ -92,6 +92,8 @@ type Store struct {
 	log     *zap.Logger
 	retries int
 
+	limits limits
+
 	mu    sync.Mutex
 	now   func() time.Time
 	last  int64     // the last value of tick
@@ -99,6 +101,13 @@ type Store struct {
 }
 
 var _ store.Store = (*Store)(nil)
+
+// limits are the sizes of the store's paged reads.
+type limits struct {
+	page         int // hits per search page
+	historyBatch int // cases Histories reads at once
+	window       int // index.max_result_window: from+size beyond it needs search_after
+}
 
 // Open connects to the cluster and creates the indices that are missing,
 // with the mappings in IndexBody.
@@ -120,7 +129,7 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open elasticsearch store: %w", err)
 	}
-	s := &Store{es: es, prefix: cfg.IndexPrefix, log: cfg.Logger, retries: cfg.MaxRetries, now: cfg.Now}
+	s := &Store{es: es, prefix: cfg.IndexPrefix, log: cfg.Logger, retries: cfg.MaxRetries, now: cfg.Now, limits: limits{page: 1000, historyBatch: 200, window: 10000}}
 	if s.prefix == "" {
 		s.prefix = "hotline-"
 	}

@@ -166,3 +166,22 @@ func TestValidatorRejects(t *testing.T) {
 		})
 	}
 }
+
+// TestValidatorRejectsResponses makes sure the fake's answers are checked
+// too.
+func TestValidatorRejectsResponses(t *testing.T) {
+	v := spec(t)
+	params := map[string]string{"index": "i", "id": "1"}
+	tests := []struct{ name, method, tmpl, body string }{
+		{"hits not a list", "POST", "/{index}/_search", `{"took":1,"timed_out":false,"_shards":{"total":1,"successful":1,"failed":0},"hits":{"hits":"x"}}`},
+		{"seq_no as text", "PUT", "/{index}/_doc/{id}", `{"_index":"i","_id":"1","_version":1,"result":"created","_shards":{"total":1,"successful":1,"failed":0},"_seq_no":"x","_primary_term":1}`},
+		{"bulk without items", "POST", "/_bulk", `{"took":1,"errors":false}`},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if err := v.response(tc.method, tc.tmpl, params, url.Values{}, []byte(`{}`), 200, []byte(tc.body)); err == nil {
+				t.Errorf("response %s passed the specification check", tc.body)
+			}
+		})
+	}
+}

@@ -84,7 +84,7 @@ func (s *Store) APIKeys(ctx context.Context) ([]hotline.APIKey, error) {
 	err := s.searchAll(ctx, idxKeys, &search.Request{
 		Query: &types.Query{MatchAll: &types.MatchAllQuery{}},
 		Sort:  sorts("created_at", sortorder.Desc, "id", sortorder.Asc),
-	}, 1000, func(h types.Hit) error {
+	}, s.limits.page, func(h types.Hit) error {
 		var d keyDoc
 		if err := json.Unmarshal(h.Source_, &d); err != nil {
 			return fmt.Errorf("api key %s: %w", deref(h.Id_), err)
@@ -260,7 +260,7 @@ func (s *Store) Users(ctx context.Context) ([]hotline.User, error) {
 	err := s.searchAll(ctx, idxUsers, &search.Request{
 		Query: &types.Query{MatchAll: &types.MatchAllQuery{}},
 		Sort:  sorts("login", sortorder.Asc, "id", sortorder.Asc),
-	}, 1000, func(h types.Hit) error {
+	}, s.limits.page, func(h types.Hit) error {
 		var d userDoc
 		if err := json.Unmarshal(h.Source_, &d); err != nil {
 			return fmt.Errorf("user %s: %w", deref(h.Id_), err)
@@ -396,7 +396,7 @@ func (s *Store) Audit(ctx context.Context, from, to time.Time, fn func(hotline.A
 	err := s.searchAll(ctx, idxAudit, &search.Request{
 		Query: &types.Query{Range: map[string]types.RangeQuery{"at": types.DateRangeQuery{Gte: ptr(formatTime(from)), Lt: ptr(formatTime(to))}}},
 		Sort:  sorts("appended_ns", sortorder.Asc, "id", sortorder.Asc),
-	}, 1000, func(h types.Hit) error {
+	}, s.limits.page, func(h types.Hit) error {
 		var d auditDoc
 		if err := json.Unmarshal(h.Source_, &d); err != nil {
 			return fmt.Errorf("entry %s: %w", deref(h.Id_), err)
