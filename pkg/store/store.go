@@ -97,7 +97,8 @@ type Store interface {
 	// Histories calls fn, in case id order, for every case with a deletion
 	// request sent or an outcome seen in [from, to), with its summary (no
 	// reports) and all of its actions in recorded order. It is what the
-	// statistics are computed from.
+	// statistics are computed from; the actions may come without their
+	// Before and After states.
 	Histories(ctx context.Context, from, to time.Time, fn func(hotline.Case, []hotline.Action) error) error
 
 	// Contact returns the contact given with a report ("" if none).
