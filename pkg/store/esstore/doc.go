@@ -96,13 +96,24 @@
 // Gets are real time; searches see what the last refresh made visible.
 // By default every write is made with refresh=wait_for, so that a call
 // returns only once what it wrote is searchable (Cases, a case's reports,
-// Users, APIKeyByHash see it), as the contract expects. The cost is
-// latency: a write waits for the next scheduled refresh (up to the
-// index's refresh_interval, 1s in the mappings), though many concurrent
-// writes share one refresh. Config.Refresh "false" drops the wait where a
-// second of staleness is acceptable. An AddReport costs about five
-// requests (the contact if any, get case, report exists, flush of the
-// previous pending writes, write case, write report).
+// Users, APIKeyByHash see it), as the contract expects. This matters for
+// the pending lists too: a document may leave a case's pending list only
+// once it is searchable, since readers then find it only by search. The
+// report write (step 5) and the flush (step 4) therefore wait as well; a
+// flush of documents that already exist (the usual case: their writer
+// wrote them) writes nothing and waits for nothing.
+//
+// The cost is latency: a write waits for the next scheduled refresh (up
+// to the index's refresh_interval, 1s in the mappings; about half of it
+// on average), though concurrent writes share one refresh. An AddReport
+// makes about five requests (the contact if any, get case, report
+// exists, flush of the previous writer's pending documents, write case,
+// write report) and waits for two refreshes (the case's and the
+// report's): a tracker worker handling one partition sequentially merges
+// about one report a second, and scales with partitions. Config.Refresh
+// "false" removes the waits where a second of staleness is acceptable
+// (bulk loads): searches then lag by up to a refresh interval, and a
+// case's report may be missing from Case for as long.
 //
 // # Limits
 //

@@ -505,7 +505,6 @@ func (f *fakeES) bulk(defIndex string, q url.Values, body []byte) (int, any, err
 				index = defIndex
 			}
 			idx := f.autoIndex(index)
-			touched[idx] = true
 			var st int
 			var res map[string]any
 			var err error
@@ -546,6 +545,10 @@ func (f *fakeES) bulk(defIndex string, q url.Values, body []byte) (int, any, err
 				hasErrors = true
 				st = e.status
 				res = map[string]any{"_index": index, "_id": meta.ID, "error": map[string]any{"type": e.typ, "reason": e.reason}}
+			}
+			if st < 300 {
+				// refresh=wait_for waits only for what was written.
+				touched[idx] = true
 			}
 			res["status"] = st
 			items = append(items, map[string]any{op: res})
