@@ -17,6 +17,8 @@ import (
 	"github.com/hotline-jp/hotline/pkg/httpapi"
 	"github.com/hotline-jp/hotline/pkg/pipeline"
 	"github.com/hotline-jp/hotline/pkg/queue/kafkaqueue"
+	"github.com/hotline-jp/hotline/pkg/store"
+	"github.com/hotline-jp/hotline/pkg/store/esstore"
 	"github.com/hotline-jp/hotline/pkg/store/sqlitestore"
 )
 
@@ -49,8 +51,12 @@ type StageConfig struct {
 	// tracker, the admin token, as in embedded mode.
 	DataDir string
 	// ElasticsearchURLs are the addresses of the cluster (with
-	// StoreElasticsearch).
-	ElasticsearchURLs []string
+	// StoreElasticsearch), with its credentials: a user and password, or
+	// an API key.
+	ElasticsearchURLs     []string
+	ElasticsearchUsername string
+	ElasticsearchPassword string
+	ElasticsearchAPIKey   string
 	// Classifier is the classifier stage's classifier.
 	Classifier pipeline.Classifier
 	Logger     *zap.Logger
@@ -208,7 +214,12 @@ func startStage(ctx context.Context, name string, cfg StageConfig, topics []stri
 	s := &Stage{name: name, q: q}
 	s.log = log // for wire; init sets it again
 	if cfg.Store != "" {
-		st, err := openStore(ctx, cfg)
+		st, err := OpenStore(ctx, StoreConfig{
+			Backend: cfg.Store, DataDir: cfg.DataDir,
+			ElasticsearchURLs: cfg.ElasticsearchURLs, ElasticsearchUsername: cfg.ElasticsearchUsername,
+			ElasticsearchPassword: cfg.ElasticsearchPassword, ElasticsearchAPIKey: cfg.ElasticsearchAPIKey,
+			Logger: log.Named("store"),
+		})
 		if err != nil {
 			return nil, err
 		}
@@ -266,9 +277,25 @@ func (s *Stage) ready(ctx context.Context) error {
 	return nil
 }
 
-// openStore opens the case store cfg names.
-func openStore(ctx context.Context, cfg StageConfig) (caseStore, error) {
-	switch cfg.Store {
+// StoreConfig says which case store to open.
+type StoreConfig struct {
+	// Backend is StoreSQLite or StoreElasticsearch.
+	Backend string
+	// DataDir holds the SQLite database (StoreSQLite).
+	DataDir string
+	// The Elasticsearch cluster (StoreElasticsearch) and its credentials:
+	// a user and password, or an API key.
+	ElasticsearchURLs     []string
+	ElasticsearchUsername string
+	ElasticsearchPassword string
+	ElasticsearchAPIKey   string
+	Logger                *zap.Logger
+}
+
+// OpenStore opens the case store cfg names: SQLite in DataDir (created if
+// need be), or Elasticsearch, which creates its missing indices.
+func OpenStore(ctx context.Context, cfg StoreConfig) (store.Store, error) {
+	switch cfg.Backend {
 	case StoreSQLite:
 		if cfg.DataDir == "" {
 			return nil, errors.New("store sqlite: no data directory")
@@ -276,16 +303,35 @@ func openStore(ctx context.Context, cfg StageConfig) (caseStore, error) {
 		if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
 			return nil, fmt.Errorf("create data dir %s: %w", cfg.DataDir, err)
 		}
-		return sqlitestore.Open(ctx, filepath.Join(cfg.DataDir, StoreFile))
+		st, err := sqlitestore.Open(ctx, filepath.Join(cfg.DataDir, StoreFile))
+		if err != nil {
+			return nil, err
+		}
+		return st, nil
 	case StoreElasticsearch:
-		return nil, fmt.Errorf("store %s: %w", cfg.Store, ErrStoreNotAvailable)
+		if len(cfg.ElasticsearchURLs) == 0 {
+			return nil, errors.New("store elasticsearch: no addresses")
+		}
+		st, err := esstore.Open(ctx, esstore.Config{
+			Addresses: cfg.ElasticsearchURLs,
+			Username:  cfg.ElasticsearchUsername,
+			Password:  cfg.ElasticsearchPassword,
+			APIKey:    cfg.ElasticsearchAPIKey,
+			Logger:    cfg.Logger,
+		})
+		if err != nil {
+			return nil, err
+		}
+		return st, nil
 	default:
-		return nil, fmt.Errorf("store %q: unknown (want %s or %s)", cfg.Store, StoreSQLite, StoreElasticsearch)
+		return nil, fmt.Errorf("store %q: unknown (want %s or %s)", cfg.Backend, StoreSQLite, StoreElasticsearch)
 	}
 }
 
 // StoreAvailable reports whether this build has the store backend.
-func StoreAvailable(backend string) bool { return backend == StoreSQLite }
+func StoreAvailable(backend string) bool {
+	return backend == StoreSQLite || backend == StoreElasticsearch
+}
 
 // withoutCrawlerKeys answers crawler hits with 503: an intake without a
 // store cannot check crawler keys, and must not pretend to.

@@ -211,6 +211,10 @@ func TestStageStartErrors(t *testing.T) {
 	defer cluster.Close()
 	brokers := cluster.ListenAddrs()
 	ctx := context.Background()
+	esMissing := "not available in this build"
+	if node.StoreAvailable(node.StoreElasticsearch) {
+		esMissing = "no addresses"
+	}
 	cases := []struct {
 		name  string
 		start func(context.Context, node.StageConfig) (*node.Stage, error)
@@ -218,7 +222,7 @@ func TestStageStartErrors(t *testing.T) {
 		want  string
 	}{
 		{"tracker without a store", node.StartTracker, stageConfig(brokers, t.TempDir(), ""), "no store"},
-		{"elasticsearch missing", node.StartTracker, stageConfig(brokers, t.TempDir(), node.StoreElasticsearch), "not available in this build"},
+		{"elasticsearch without addresses", node.StartTracker, stageConfig(brokers, t.TempDir(), node.StoreElasticsearch), esMissing},
 		{"classifier without classifier", node.StartClassifier, stageConfig(brokers, "", ""), "no classifier"},
 		{"too many replicas", node.StartIntake, func() node.StageConfig {
 			c := stageConfig(brokers, "", "")
