@@ -177,7 +177,7 @@ func (s *Store) Actions(ctx context.Context, caseID string) ([]hotline.Action, e
 	if err != nil {
 		return nil, fmt.Errorf("actions of %s: %w", caseID, err)
 	}
-	m, err := s.actionsOf(ctx, []caseDoc{cd})
+	m, err := s.actionsOf(ctx, []caseDoc{cd}, true)
 	if err != nil {
 		return nil, fmt.Errorf("actions of %s: %w", caseID, err)
 	}
@@ -189,8 +189,9 @@ func (s *Store) Actions(ctx context.Context, caseID string) ([]hotline.Action, e
 }
 
 // actionsOf reads the actions of the cases, each case's in seq order,
-// with the ones still pending in the case documents.
-func (s *Store) actionsOf(ctx context.Context, cases []caseDoc) (map[string][]hotline.Action, error) {
+// with the ones still pending in the case documents; without their
+// Before and After states unless states is set.
+func (s *Store) actionsOf(ctx context.Context, cases []caseDoc, states bool) (map[string][]hotline.Action, error) {
 	ids := make([]string, len(cases))
 	for i, c := range cases {
 		ids[i] = c.ID
@@ -198,6 +199,9 @@ func (s *Store) actionsOf(ctx context.Context, cases []caseDoc) (map[string][]ho
 	docs := map[string][]actionDoc{}
 	seen := map[string]bool{}
 	req := &search.Request{Query: termsQuery("case_id", ids...), Sort: sorts("case_id", sortorder.Asc, "seq", sortorder.Asc, "id", sortorder.Asc)}
+	if !states {
+		req.Source_ = types.SourceFilter{Excludes: []string{"before", "after"}}
+	}
 	err := s.searchAll(ctx, idxActions, req, s.limits.page, func(h types.Hit) error {
 		var a actionDoc
 		if err := json.Unmarshal(h.Source_, &a); err != nil {
@@ -215,6 +219,9 @@ func (s *Store) actionsOf(ctx context.Context, cases []caseDoc) (map[string][]ho
 		list := docs[c.ID]
 		for _, p := range c.PendingActions {
 			if !seen[p.ID] {
+				if !states {
+					p.Before, p.After = nil, nil
+				}
 				list = append(list, p)
 			}
 		}
@@ -229,7 +236,9 @@ func (s *Store) actionsOf(ctx context.Context, cases []caseDoc) (map[string][]ho
 }
 
 // Histories calls fn, in case id order, for every case with a deletion
-// request sent or an outcome seen in [from, to).
+// request sent or an outcome seen in [from, to), with its actions
+// without their Before and After states (the statistics do not need
+// them).
 func (s *Store) Histories(ctx context.Context, from, to time.Time, fn func(hotline.Case, []hotline.Action) error) error {
 	req := &search.Request{
 		Query: &types.Query{Bool: &types.BoolQuery{Filter: []types.Query{
@@ -302,7 +311,7 @@ func (s *Store) histories(ctx context.Context, ids []string, fn func(hotline.Cas
 			return fmt.Errorf("read cases: %s: %s", d.Error.Type, deref(d.Error.Reason))
 		}
 	}
-	acts, err := s.actionsOf(ctx, cases)
+	acts, err := s.actionsOf(ctx, cases, false)
 	if err != nil {
 		return fmt.Errorf("read actions: %w", err)
 	}
