@@ -74,7 +74,9 @@ type Config struct {
 	Trail    Trail
 	// UI, if set, serves every path outside /api/ and the operational
 	// endpoints (the staff web pages).
-	UI       http.Handler
+	UI http.Handler
+	// Stats, if set, serves GET /api/v1/stats to staff (package report).
+	Stats    http.Handler
 	Ready    func(ctx context.Context) error
 	Registry *prometheus.Registry
 	Logger   *zap.Logger
@@ -119,6 +121,9 @@ func New(cfg Config) http.Handler {
 	}
 	if cfg.Cases != nil {
 		handle("GET /api/v1/cases", s.staff(s.listCases))
+		if cfg.Stats != nil {
+			handle("GET /api/v1/stats", s.staff(cfg.Stats.ServeHTTP))
+		}
 		handle("GET /api/v1/cases/{id}", s.staff(s.getCase))
 		handle("POST /api/v1/crawler-keys", s.admin(s.createKey))
 		handle("GET /api/v1/crawler-keys", s.admin(s.listKeys))

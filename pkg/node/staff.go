@@ -7,6 +7,7 @@ import (
 
 	"github.com/hotline-jp/hotline/pkg/auth"
 	"github.com/hotline-jp/hotline/pkg/httpapi"
+	"github.com/hotline-jp/hotline/pkg/report"
 	"github.com/hotline-jp/hotline/pkg/review"
 	"github.com/hotline-jp/hotline/pkg/web"
 )
@@ -34,6 +35,7 @@ type staffStore interface {
 	auth.Accounts
 	review.Store
 	web.Store
+	report.Source
 }
 
 // withStaffAPI makes api serve the staff side over st, with adminToken
@@ -44,12 +46,13 @@ func withStaffAPI(api *httpapi.Config, st staffStore, adminToken string, opt Sta
 	staff := auth.NewStaff(adminToken)
 	sess := auth.NewSessions(st, auth.SessionOptions{BcryptCost: opt.BcryptCost})
 	rev := review.New(st, opt.Policy, nil)
+	stats := report.NewHandler(st, log.Named("stats"))
 	ui, err := web.New(web.Config{Store: st, Review: rev, Sessions: sess, Staff: staff,
-		InsecureCookies: opt.InsecureCookies, Logger: log.Named("web")})
+		InsecureCookies: opt.InsecureCookies, Stats: stats, Logger: log.Named("web")})
 	if err != nil {
 		return fmt.Errorf("staff pages: %w", err)
 	}
 	api.Cases, api.Keys, api.Staff = st, st, staff
-	api.Sessions, api.Users, api.Trail, api.Review, api.UI = sess, st, st, rev, ui
+	api.Sessions, api.Users, api.Trail, api.Review, api.UI, api.Stats = sess, st, st, rev, ui, stats
 	return nil
 }

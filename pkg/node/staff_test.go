@@ -107,3 +107,64 @@ func TestStaffPagesDoneWhen(t *testing.T) {
 		t.Error("hostile markup reached the page unescaped")
 	}
 }
+
+// TestStatsMounted checks the statistics are served to staff only: the
+// JSON API with a token, the page behind sign-in with the pages' CSP.
+func TestStatsMounted(t *testing.T) {
+	dir := t.TempDir()
+	n, err := node.StartEmbedded(context.Background(), node.Config{Addr: "127.0.0.1:0", DataDir: dir, Classifier: oneWord{}, Logger: zaptest.NewLogger(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		_ = n.Shutdown(ctx)
+	})
+	base := "http://" + n.Addr()
+	tok, err := os.ReadFile(filepath.Join(dir, "admin.token"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	token := strings.TrimSpace(string(tok))
+	noFollow := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	get := func(path, token string) (*http.Response, string) {
+		t.Helper()
+		req, _ := http.NewRequest("GET", base+path, nil)
+		if token != "" {
+			req.Header.Set("Authorization", "Bearer "+token)
+		}
+		resp, err := noFollow.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp, string(b)
+	}
+	if resp, _ := get("/api/v1/stats?year=2024", ""); resp.StatusCode != http.StatusUnauthorized {
+		t.Errorf("stats without credentials: %d, want 401", resp.StatusCode)
+	}
+	resp, body := get("/api/v1/stats?year=2024", token)
+	var rep struct {
+		Period string `json:"period"`
+		Cutoff string `json:"cutoff"`
+		Rows   []any  `json:"rows"`
+	}
+	if resp.StatusCode != 200 || json.Unmarshal([]byte(body), &rep) != nil || rep.Period != "2024" || rep.Cutoff == "" {
+		t.Errorf("stats JSON: %d %s", resp.StatusCode, body)
+	}
+	if resp, _ := get("/api/v1/stats?year=20x4", token); resp.StatusCode != http.StatusBadRequest {
+		t.Errorf("bad year: %d, want 400", resp.StatusCode)
+	}
+	if resp, _ := get("/stats?year=2024", ""); resp.StatusCode != http.StatusSeeOther || !strings.HasPrefix(resp.Header.Get("Location"), "/login") {
+		t.Errorf("stats page without sign-in: %d %s, want a redirect to /login", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	resp, body = get("/stats?year=2024", token)
+	if resp.StatusCode != 200 || !strings.Contains(body, "<svg") || !strings.Contains(body, "重要犯罪密接関連情報") {
+		t.Errorf("stats page: %d", resp.StatusCode)
+	}
+	if csp := resp.Header.Get("Content-Security-Policy"); !strings.Contains(csp, "default-src 'self'") {
+		t.Errorf("stats page CSP %q", csp)
+	}
+}

@@ -69,7 +69,10 @@ type Config struct {
 	// InsecureCookies leaves the Secure flag off the cookies, for plain
 	// http on localhost. Never in production.
 	InsecureCookies bool
-	Logger          *zap.Logger
+	// Stats, if set, serves the statistics page (/stats and its style
+	// sheet) to signed-in staff.
+	Stats  http.Handler
+	Logger *zap.Logger
 }
 
 // Server is the staff pages' handler.
@@ -110,6 +113,11 @@ func New(cfg Config) (*Server, error) {
 	m.HandleFunc("POST /bulk", s.page(s.bulk))
 	m.HandleFunc("GET /rechecks", s.page(s.rechecks))
 	m.HandleFunc("GET /dashboard", s.page(s.dashboard))
+	if cfg.Stats != nil {
+		stats := s.page(func(w http.ResponseWriter, r *http.Request, _ auth.Principal) { cfg.Stats.ServeHTTP(w, r) })
+		m.HandleFunc("GET /stats", stats)
+		m.HandleFunc("GET /stats/", stats)
+	}
 	m.HandleFunc("GET /admin/users", s.page(s.users))
 	m.HandleFunc("POST /admin/users", s.page(s.createUser))
 	m.HandleFunc("POST /admin/users/{id}", s.page(s.updateUser))
