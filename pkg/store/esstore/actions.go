@@ -16,15 +16,20 @@ import (
 )
 
 // actionDoc is an action in the actions index, with what orders it: seq
-// within its case, and the store clock and position in its Record call
-// across cases.
+// within its case, and across cases the log key, made of the store clock
+// and the position in the Record call.
 type actionDoc struct {
 	hotline.Action
 	Seq       int64     `json:"seq"`
-	Recorded  int64     `json:"recorded_ns"`
-	BatchPos  int       `json:"batch_pos"`
+	LogKey    string    `json:"log_key"`
 	Effective time.Time `json:"effective"`
 }
+
+// logKey orders actions and audit entries across cases and processes: the
+// store clock in nanoseconds and a position, zero-padded so that they
+// sort as text. (A long in nanoseconds would not survive the client,
+// which reads sort values as float64, through search_after.)
+func logKey(clock int64, pos int) string { return fmt.Sprintf("%019d-%06d", clock, pos) }
 
 // effective is the time an action counts at in the statistics.
 func effective(a hotline.Action) time.Time {
@@ -147,7 +152,7 @@ func (s *Store) plan(ctx context.Context, id string, acts []posAction, recorded 
 		}
 		a.After = c.StateOf()
 		seq++
-		p.acts = append(p.acts, actionDoc{Action: a, Seq: seq, Recorded: recorded, BatchPos: pa.pos, Effective: effective(a)})
+		p.acts = append(p.acts, actionDoc{Action: a, Seq: seq, LogKey: logKey(recorded, pa.pos), Effective: effective(a)})
 	}
 	p.cd.ActionSeq = seq
 	return p, nil
@@ -331,7 +336,7 @@ func (s *Store) histories(ctx context.Context, ids []string, fn func(hotline.Cas
 func (s *Store) ActionLog(ctx context.Context, from, to time.Time, fn func(hotline.Action) error) error {
 	req := &search.Request{
 		Query: &types.Query{Range: map[string]types.RangeQuery{"at": types.DateRangeQuery{Gte: ptr(formatTime(from)), Lt: ptr(formatTime(to))}}},
-		Sort:  sorts("recorded_ns", sortorder.Asc, "batch_pos", sortorder.Asc, "id", sortorder.Asc),
+		Sort:  sorts("log_key", sortorder.Asc, "id", sortorder.Asc),
 	}
 	err := s.searchAll(ctx, idxActions, req, s.limits.page, func(h types.Hit) error {
 		var a actionDoc

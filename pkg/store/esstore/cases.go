@@ -345,12 +345,28 @@ func termsQuery(field string, values ...string) *types.Query {
 	return &types.Query{Terms: &types.TermsQuery{TermsQuery: map[string]types.TermsQueryField{field: vs}}}
 }
 
+// dateFields are the date and date_nanos fields the store sorts on.
+// They are sorted with a format, so that their sort values, which
+// search_after sends back, are exact strings: as epoch nanoseconds they
+// would lose precision in the client, which reads them as float64.
+func isDateField(field string) bool {
+	switch field {
+	case "received_at", "first_reported_at", "created_at":
+		return true
+	}
+	return false
+}
+
 // sorts makes a sort from field, order pairs.
 func sorts(pairs ...any) []types.SortCombinations {
 	var out []types.SortCombinations
 	for i := 0; i+1 < len(pairs); i += 2 {
-		o := pairs[i+1].(sortorder.SortOrder)
-		out = append(out, types.SortOptions{SortOptions: map[string]types.FieldSort{pairs[i].(string): {Order: &o}}})
+		field, o := pairs[i].(string), pairs[i+1].(sortorder.SortOrder)
+		fs := types.FieldSort{Order: &o}
+		if isDateField(field) {
+			fs.Format = ptr("strict_date_optional_time_nanos")
+		}
+		out = append(out, types.SortOptions{SortOptions: map[string]types.FieldSort{field: fs}})
 	}
 	return out
 }

@@ -20,7 +20,7 @@
 //     judgement and the pending writes (below) are kept but not indexed.
 //   - reports: one document per report, id = report id.
 //   - actions: one document per action, id = action id, with its order
-//     within its case (seq) and across cases (recorded_ns, batch_pos).
+//     within its case (seq) and across cases (log_key: the store clock and the position in the Record call).
 //   - contacts: the reporters' contacts, id = report id; the mapping is
 //     enabled: false, so nothing in it is searchable.
 //   - api_keys (id = key id, hash a keyword), users (id = user id),

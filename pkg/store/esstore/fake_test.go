@@ -441,7 +441,9 @@ func (f *fakeES) write(idx *fakeIndex, index, id, opType, ifSeq, ifTerm string, 
 		}
 	}
 	var parsed map[string]any
-	if err := json.Unmarshal(body, &parsed); err != nil {
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.UseNumber() // longs stay exact, as Elasticsearch keeps them
+	if err := dec.Decode(&parsed); err != nil {
 		return 0, nil, &esError{400, "document_parsing_exception", err.Error()}
 	}
 	if err := idx.checkDoc(parsed); err != nil {
@@ -599,6 +601,8 @@ func sortKey(typ string, v any) (any, error) {
 		switch v := v.(type) {
 		case string:
 			return v, nil
+		case json.Number:
+			return v.String(), nil
 		case float64:
 			return strconv.FormatFloat(v, 'f', -1, 64), nil
 		case bool:
@@ -625,14 +629,24 @@ func sortKey(typ string, v any) (any, error) {
 			return v.Int64()
 		}
 		return nil, fmt.Errorf("not a date: %v", v)
-	case "long", "integer", "double", "float":
+	case "long", "integer":
 		switch v := v.(type) {
+		case json.Number:
+			return v.Int64()
 		case float64:
-			if typ == "long" || typ == "integer" {
-				if v != math.Trunc(v) {
-					return nil, fmt.Errorf("not an integer: %v", v)
-				}
+			if v != math.Trunc(v) {
+				return nil, fmt.Errorf("not an integer: %v", v)
 			}
+			return int64(v), nil
+		case string:
+			return strconv.ParseInt(v, 10, 64)
+		}
+		return nil, fmt.Errorf("not a number: %v", v)
+	case "double", "float":
+		switch v := v.(type) {
+		case json.Number:
+			return v.Float64()
+		case float64:
 			return v, nil
 		case string:
 			return strconv.ParseFloat(v, 64)
@@ -874,9 +888,10 @@ func (idx *fakeIndex) evalBool(body json.RawMessage, d *fakeDoc) (bool, error) {
 }
 
 type sortField struct {
-	field string
-	typ   string
-	desc  bool
+	field  string
+	typ    string
+	desc   bool
+	format bool // dates sorted with a format give their sort values as text
 }
 
 func (f *fakeES) search(idx *fakeIndex, index string, body []byte) (int, any, error) {
@@ -913,12 +928,19 @@ func (f *fakeES) search(idx *fakeIndex, index string, body []byte) (int, any, er
 				return 0, nil, err
 			}
 			var o struct {
-				Order string `json:"order"`
+				Order  string `json:"order"`
+				Format string `json:"format"`
 			}
 			if err := json.Unmarshal(raw, &o); err != nil {
 				return 0, nil, &esError{400, "parsing_exception", err.Error()}
 			}
-			order = append(order, sortField{field, fm.typ, o.Order == "desc"})
+			if o.Format != "" && o.Format != "strict_date_optional_time_nanos" {
+				return 0, nil, fmt.Errorf("the fake does not implement sort format %s", o.Format)
+			}
+			if o.Format != "" && fm.typ != "date" && fm.typ != "date_nanos" {
+				return 0, nil, &esError{400, "illegal_argument_exception", "format on the sort of non-date field " + field}
+			}
+			order = append(order, sortField{field, fm.typ, o.Order == "desc", o.Format != ""})
 		}
 	}
 	if req.SearchAfter != nil && len(req.SearchAfter) != len(order) {
@@ -996,6 +1018,12 @@ func (f *fakeES) search(idx *fakeIndex, index string, body []byte) (int, any, er
 			sv := make([]any, len(order))
 			for i, k := range keys[d.id] {
 				sv[i] = k
+				switch {
+				case order[i].format && order[i].typ == "date_nanos":
+					sv[i] = time.Unix(0, k.(int64)).UTC().Format(time.RFC3339Nano)
+				case order[i].format:
+					sv[i] = time.UnixMilli(k.(int64)).UTC().Format(time.RFC3339Nano)
+				}
 			}
 			h["sort"] = sv
 		}

@@ -376,7 +376,7 @@ func (s *Store) DeleteUserSessions(ctx context.Context, userID string) error {
 // which it was appended.
 type auditDoc struct {
 	hotline.AuditEntry
-	Appended int64 `json:"appended_ns"`
+	Appended string `json:"appended"`
 }
 
 // AppendAudit appends an entry; an entry already there is left as it is.
@@ -384,7 +384,7 @@ func (s *Store) AppendAudit(ctx context.Context, e hotline.AuditEntry) error {
 	if e.ID == "" || e.Kind == "" || e.At.IsZero() {
 		return errors.New("append audit: id, kind and at are required")
 	}
-	if _, err := s.create(ctx, idxAudit, e.ID, auditDoc{AuditEntry: e, Appended: s.tick()}); err != nil {
+	if _, err := s.create(ctx, idxAudit, e.ID, auditDoc{AuditEntry: e, Appended: logKey(s.tick(), 0)}); err != nil {
 		return fmt.Errorf("append audit %s: %w", e.ID, err)
 	}
 	return nil
@@ -395,7 +395,7 @@ func (s *Store) AppendAudit(ctx context.Context, e hotline.AuditEntry) error {
 func (s *Store) Audit(ctx context.Context, from, to time.Time, fn func(hotline.AuditEntry) error) error {
 	err := s.searchAll(ctx, idxAudit, &search.Request{
 		Query: &types.Query{Range: map[string]types.RangeQuery{"at": types.DateRangeQuery{Gte: ptr(formatTime(from)), Lt: ptr(formatTime(to))}}},
-		Sort:  sorts("appended_ns", sortorder.Asc, "id", sortorder.Asc),
+		Sort:  sorts("appended", sortorder.Asc, "id", sortorder.Asc),
 	}, s.limits.page, func(h types.Hit) error {
 		var d auditDoc
 		if err := json.Unmarshal(h.Source_, &d); err != nil {
