@@ -329,7 +329,13 @@ func (s *Store) searchAll(ctx context.Context, index string, req *search.Request
 		if len(res.Hits.Hits) < pageSize {
 			return nil
 		}
-		r.SearchAfter = res.Hits.Hits[len(res.Hits.Hits)-1].Sort
+		next := res.Hits.Hits[len(res.Hits.Hits)-1].Sort
+		if fmt.Sprint(next) == fmt.Sprint(r.SearchAfter) {
+			// A sort value that does not survive the round trip would
+			// page forever.
+			return fmt.Errorf("search_after does not advance past %v", next)
+		}
+		r.SearchAfter = next
 	}
 }
 
