@@ -9,7 +9,6 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
-	"strings"
 	"testing"
 
 	"github.com/elastic/go-elasticsearch/v8"
@@ -30,17 +29,6 @@ func TestConformance(t *testing.T) {
 			return esstore.Open(context.Background(), esstore.Config{URL: srv.URL, IndexPrefix: "hotline-"})
 		}
 	})
-	shapes := v.Shapes()
-	ops := map[string]bool{}
-	for _, s := range shapes {
-		ops[strings.SplitN(s, " ", 4)[0]+" "+strings.SplitN(s, " ", 4)[1]+" "+strings.SplitN(s, " ", 4)[2]] = true
-	}
-	t.Logf("validated against the specification: %d distinct request shapes, %d operations with their parameters", len(shapes), len(ops))
-	if testing.Verbose() {
-		for op := range ops {
-			t.Logf("  %s", op)
-		}
-	}
 }
 
 // TestLiveConformance runs the suite against a real cluster at ES_URL

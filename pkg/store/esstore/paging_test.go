@@ -21,6 +21,9 @@ func TestPaging(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if err := s.Ping(ctx); err != nil {
+		t.Fatal(err)
+	}
 	esstore.SetLimits(s, 7, 5, 20)
 	base := time.Date(2024, 1, 10, 0, 0, 0, 0, time.UTC)
 	const n = 40

@@ -6,10 +6,12 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -25,8 +27,32 @@ import (
 // root.
 const specFile = "elasticsearch-serverless-openapi-8.19.json"
 
-// specCache loads the 3.5 MB specification once per test binary.
-var specCache = sync.OnceValues(loadSpec)
+// specCache loads the 3.5 MB specification once per test binary; every
+// test shares its validator, whose tally TestMain reports.
+var specCache = sync.OnceValues(func() (*validator, error) {
+	doc, err := loadSpec()
+	if err != nil {
+		return nil, err
+	}
+	return &validator{doc: doc, shapes: map[string]int{}}, nil
+})
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if v, err := specCache(); err == nil && testing.Verbose() {
+		shapes := v.Shapes()
+		ops := map[string]bool{}
+		for _, s := range shapes {
+			f := strings.SplitN(s, " ", 4)
+			ops[f[0]+" "+f[1]+" "+f[2]] = true
+		}
+		fmt.Printf("validated against the specification: %d distinct request shapes in %d operations with their parameters\n", len(shapes), len(ops))
+		for _, op := range slices.Sorted(maps.Keys(ops)) {
+			fmt.Printf("  %s\n", op)
+		}
+	}
+	os.Exit(code)
+}
 
 func moduleRoot() (string, error) {
 	dir, err := os.Getwd()
@@ -150,14 +176,14 @@ func relaxOneOf(doc *openapi3.T) {
 // CI, fails it) when the specification is not there.
 func spec(t *testing.T) *validator {
 	t.Helper()
-	doc, err := specCache()
+	v, err := specCache()
 	if err != nil {
 		if os.Getenv("CI") == "true" {
 			t.Fatalf("%v: CI must provide ../shared/es-spec next to the repository", err)
 		}
 		t.Skipf("%v: spec-validated Elasticsearch tests skipped", err)
 	}
-	return &validator{doc: doc, shapes: map[string]int{}}
+	return v
 }
 
 // validator checks requests and responses against the specification and
