@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"sort"
 	"time"
 
@@ -49,6 +50,9 @@ type casePlan struct {
 	cd   caseDoc
 	ver  version
 	acts []actionDoc
+	// redo are actions of the call already in the case but pending there:
+	// a retry after a crash writes their documents.
+	redo []actionDoc
 }
 
 type posAction struct {
@@ -112,8 +116,12 @@ func (s *Store) plan(ctx context.Context, id string, acts []posAction, recorded 
 		return nil, fmt.Errorf("action %s on case %s: %w", acts[0].a.ID, id, err)
 	}
 	done := map[string]bool{}
+	var redo []actionDoc
 	for _, p := range cd.PendingActions {
 		done[p.ID] = true
+		if slices.ContainsFunc(acts, func(pa posAction) bool { return pa.a.ID == p.ID }) {
+			redo = append(redo, p)
+		}
 	}
 	var ids []string
 	for _, pa := range acts {
@@ -137,7 +145,7 @@ func (s *Store) plan(ctx context.Context, id string, acts []posAction, recorded 
 			}
 		}
 	}
-	p := &casePlan{id: id, cd: cd, ver: ver}
+	p := &casePlan{id: id, cd: cd, ver: ver, redo: redo}
 	c := &p.cd.Case
 	seq := cd.ActionSeq
 	for _, pa := range acts {
@@ -161,7 +169,12 @@ func (s *Store) plan(ctx context.Context, id string, acts []posAction, recorded 
 // commit writes a planned case, then its action documents.
 func (s *Store) commit(ctx context.Context, p *casePlan) error {
 	if len(p.acts) == 0 {
-		return nil
+		if len(p.redo) == 0 {
+			return nil
+		}
+		// Nothing new: write the documents a crash left pending (they
+		// stay listed in the case until its next write; that is harmless).
+		return s.flushPending(ctx, &caseDoc{Case: hotline.Case{ID: p.id}, PendingActions: p.redo})
 	}
 	cd := p.cd
 	if err := s.flushPending(ctx, &cd); err != nil {

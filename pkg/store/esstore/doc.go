@@ -72,7 +72,8 @@
 // and After filled in, numbered after the case's action_seq), under
 // concurrency control, and then the action documents (op_type=create).
 // Actions already recorded (pending in the case, or found by id with a
-// real-time _mget) are skipped, so a retried call is harmless.
+// real-time _mget) are skipped, so a retried call is harmless; a retry
+// also writes the documents of its actions that a crash left pending.
 //
 // The guarantee is all-or-nothing per case: a case's actions and its new
 // state are one document write. Across cases Elasticsearch offers no

@@ -128,6 +128,15 @@ func TestCrashBetweenCaseAndActions(t *testing.T) {
 	if err != nil || len(got) != 3 {
 		t.Fatalf("actions after the retry: %d, %v", len(got), err)
 	}
+	// The retry wrote the action documents: the log, which searches
+	// them, has them.
+	var logged []string
+	if err := s.ActionLog(ctx, base, base.Add(time.Hour), func(a hotline.Action) error {
+		logged = append(logged, a.ID)
+		return nil
+	}); err != nil || strings.Join(logged, ",") != "a0,a1,a2" {
+		t.Errorf("action log after the retry = %v, %v", logged, err)
+	}
 	c, err := s.Case(ctx, id)
 	if err != nil || c.Judgement == nil || c.Status != hotline.StatusReviewed {
 		t.Fatalf("case after the retry: %+v, %v", c.Workflow, err)
