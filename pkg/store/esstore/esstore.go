@@ -10,6 +10,7 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -65,6 +66,9 @@ type Config struct {
 	// Username and Password, or APIKey (base64 "id:key"), authenticate.
 	Username, Password string
 	APIKey             string
+	// CACert is the PEM certificate of the authority that signed the
+	// cluster's certificate, for HTTPS with a private CA.
+	CACert []byte
 	// Transport replaces the HTTP transport (tests, custom TLS).
 	Transport http.RoundTripper
 	// Refresh is the refresh policy of writes. The default, "wait_for",
@@ -124,6 +128,7 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 		Username:  cfg.Username,
 		Password:  cfg.Password,
 		APIKey:    cfg.APIKey,
+		CACert:    cfg.CACert,
 		Transport: cfg.Transport,
 	})
 	if err != nil {
@@ -132,6 +137,9 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	s := &Store{es: es, prefix: cfg.IndexPrefix, log: cfg.Logger, retries: cfg.MaxRetries, now: cfg.Now, limits: limits{page: 1000, historyBatch: 200, window: 10000}}
 	if s.prefix == "" {
 		s.prefix = "hotline-"
+	}
+	if err := validPrefix(s.prefix); err != nil {
+		return nil, fmt.Errorf("open elasticsearch store: %w", err)
 	}
 	if s.log == nil {
 		s.log = zap.NewNop()
@@ -159,6 +167,15 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 }
 
 func (s *Store) index(name string) string { return s.prefix + name }
+
+// validPrefix checks that prefix makes valid index names: lowercase, none
+// of Elasticsearch's forbidden characters, not starting with -, _ or +.
+func validPrefix(prefix string) error {
+	if strings.ToLower(prefix) != prefix || strings.ContainsAny(prefix, "\\/*?\"<>|, #:") || strings.ContainsAny(prefix[:1], "-_+") {
+		return fmt.Errorf("index prefix %q: index names are lowercase, without \\ / * ? \" < > | , # : or spaces, and do not start with - _ +", prefix)
+	}
+	return nil
+}
 
 // ensureIndices creates every missing index. Several processes may race
 // to create one: resource_already_exists_exception is success.

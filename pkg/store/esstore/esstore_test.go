@@ -32,7 +32,8 @@ func TestConformance(t *testing.T) {
 }
 
 // TestLiveConformance runs the suite against a real cluster at ES_URL
-// (ES_USERNAME/ES_PASSWORD or ES_API_KEY authenticate), each test in
+// (ES_USERNAME/ES_PASSWORD or ES_API_KEY authenticate, ES_CA_CERT names
+// the PEM file of a private CA), each test in
 // indices of its own prefix, deleted afterwards.
 func TestLiveConformance(t *testing.T) {
 	addr := os.Getenv("ES_URL")
@@ -40,6 +41,13 @@ func TestLiveConformance(t *testing.T) {
 		t.Skip("ES_URL not set: live Elasticsearch conformance skipped")
 	}
 	cfg := esstore.Config{URL: addr, Username: os.Getenv("ES_USERNAME"), Password: os.Getenv("ES_PASSWORD"), APIKey: os.Getenv("ES_API_KEY")}
+	if f := os.Getenv("ES_CA_CERT"); f != "" {
+		pem, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatalf("ES_CA_CERT: %v", err)
+		}
+		cfg.CACert = pem
+	}
 	storetest.Run(t, func(t *testing.T) storetest.Open {
 		b := make([]byte, 4)
 		rand.Read(b)
@@ -51,7 +59,7 @@ func TestLiveConformance(t *testing.T) {
 }
 
 func deleteIndices(t *testing.T, c esstore.Config) {
-	es, err := elasticsearch.NewTypedClient(elasticsearch.Config{Addresses: []string{c.URL}, Username: c.Username, Password: c.Password, APIKey: c.APIKey})
+	es, err := elasticsearch.NewTypedClient(elasticsearch.Config{Addresses: []string{c.URL}, Username: c.Username, Password: c.Password, APIKey: c.APIKey, CACert: c.CACert})
 	if err != nil {
 		t.Errorf("clean up: %v", err)
 		return

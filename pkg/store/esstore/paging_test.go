@@ -148,4 +148,9 @@ func TestRefreshPolicy(t *testing.T) {
 	if _, err := esstore.Open(ctx, esstore.Config{URL: srv.URL, Refresh: "sometimes"}); err == nil {
 		t.Error("an unknown refresh policy was accepted")
 	}
+	for _, p := range []string{"Hotline-", "_hotline", "hot line-", "a/b"} {
+		if _, err := esstore.Open(ctx, esstore.Config{URL: srv.URL, IndexPrefix: p}); err == nil {
+			t.Errorf("index prefix %q was accepted", p)
+		}
+	}
 }
