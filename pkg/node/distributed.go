@@ -57,6 +57,7 @@ type StageConfig struct {
 	ElasticsearchUsername string
 	ElasticsearchPassword string
 	ElasticsearchAPIKey   string
+	ElasticsearchCACert   []byte
 	// Classifier is the classifier stage's classifier.
 	Classifier pipeline.Classifier
 	Logger     *zap.Logger
@@ -218,7 +219,8 @@ func startStage(ctx context.Context, name string, cfg StageConfig, topics []stri
 			Backend: cfg.Store, DataDir: cfg.DataDir,
 			ElasticsearchURLs: cfg.ElasticsearchURLs, ElasticsearchUsername: cfg.ElasticsearchUsername,
 			ElasticsearchPassword: cfg.ElasticsearchPassword, ElasticsearchAPIKey: cfg.ElasticsearchAPIKey,
-			Logger: log.Named("store"),
+			ElasticsearchCACert: cfg.ElasticsearchCACert,
+			Logger:              log.Named("store"),
 		})
 		if err != nil {
 			return nil, err
@@ -289,7 +291,10 @@ type StoreConfig struct {
 	ElasticsearchUsername string
 	ElasticsearchPassword string
 	ElasticsearchAPIKey   string
-	Logger                *zap.Logger
+	// ElasticsearchCACert is the PEM certificate of a private CA that
+	// signed the cluster's certificate.
+	ElasticsearchCACert []byte
+	Logger              *zap.Logger
 }
 
 // OpenStore opens the case store cfg names: SQLite in DataDir (created if
@@ -317,6 +322,7 @@ func OpenStore(ctx context.Context, cfg StoreConfig) (store.Store, error) {
 			Username:  cfg.ElasticsearchUsername,
 			Password:  cfg.ElasticsearchPassword,
 			APIKey:    cfg.ElasticsearchAPIKey,
+			CACert:    cfg.ElasticsearchCACert,
 			Logger:    cfg.Logger,
 		})
 		if err != nil {
