@@ -1,0 +1,56 @@
+// Package classifiers sorts reported web text into the hotline's categories
+// (違法情報, 重要犯罪密接関連情報, 自殺誘引等情報, 犯罪実行者募集情報, or none)
+// and explains why.
+//
+// A [Classifier] analyses a text in these steps:
+//
+//  1. Normalisation (package textnorm): NFKC and width folding, separators
+//     between characters removed, kana folded for matching, with a map back
+//     to the original text.
+//  2. Lexicon matching (package lexicon): every term of every sub-type and
+//     every counter-evidence term (news, awareness, support, business,
+//     fiction, food) is found in one pass. Overlapping terms of one group
+//     count once, at the strongest weight. The matches become the evidence a
+//     reviewer sees, with spans in the original text.
+//  3. Morphological analysis, sentence by sentence (split on 。！？!?; the
+//     normalisation has already joined words broken across lines), with
+//     kagome over the IPA dictionary and the lexicon's user dictionary, which
+//     keeps the field's slang whole. The dictionary is
+//     loaded once per process and shared: the lattice is goroutine-safe.
+//  4. Features, hashed into a fixed space: lemma unigrams and bigrams
+//     (inflected words reduced to their base form by the model's lemma
+//     table), character 2- and 3-grams of the folded text (digits folded,
+//     handles, URLs, phone numbers and ids masked so that no placeholder is
+//     learnt), lexicon sums per sub-type and per counter kind, sums of terms
+//     only quoted or named (「即日即金」という投稿に注意), the rule score per
+//     category, and cues: contact details, money, dates, questions, and
+//     the evasion itself (half-width kana, characters spelt apart, 例の,
+//     意味深).
+//  5. A multinomial logistic regression over those features gives the
+//     category probabilities, calibrated by temperature scaling; a second
+//     one picks the sub-type within the predicted category.
+//
+// The model also carries lexicon entries derived at training from the
+// lexicon files with the full dictionary: the kana reading of each term
+// written in kanji (一緒に死にませんか is found in いっしょにしにませんか) and
+// 当て字 of 死 (ﾀﾋ, 4). The classifier itself runs on the IPA dictionary
+// without its contents (a third of the memory): the model's lemma table
+// stands in for the base forms it needs.
+//
+// A classification lists its evidence (lexicon and counter-evidence terms
+// with their spans in the original text, the strongest model features, and
+// for imminent cases the date or time found), flags a thin margin for
+// review, and gets a queue priority: severity of the category, raised for
+// imminent harm (suicide inducement naming a date or 今夜 or 決行; a
+// critical crime naming one, and any violence for hire), then confidence.
+//
+// Without a model (see [Options]) the classifier falls back to the rule
+// score of step 2: the weighted lexicon sum of each category, reduced by the
+// counter-evidence that concerns it.
+//
+// The model is trained by [Train] (reproducibly: the same data and options
+// give a byte-identical file) and measured by [Evaluate]. The default model
+// is embedded from model/model.bin; `go generate` retrains it from
+// testdata/corpus/train.jsonl and dev.jsonl, which it first splits from
+// testdata/corpus/src (see testdata/corpus/README.md).
+package classifiers

@@ -1,0 +1,529 @@
+package classifiers
+
+import (
+	"bufio"
+	"bytes"
+	"compress/gzip"
+	"crypto/sha256"
+	"embed"
+	"encoding/binary"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"math"
+	"os"
+	"slices"
+	"strings"
+
+	"github.com/hotline-jp/hotline/pkg/hotline"
+)
+
+// The default model, written by `go generate` (see train.go).
+//
+//go:embed model
+var modelFS embed.FS
+
+const (
+	embeddedModelPath = "model/model.bin"
+	modelMagic        = "HOTLINE-CLASSIFIER\x00"
+	modelFormat       = 1
+)
+
+// ModelInfo describes a trained model; it is stored in the model file.
+type ModelInfo struct {
+	Format     int           `json:"format"`
+	Categories []string      `json:"categories"`
+	Subtypes   []string      `json:"subtypes"` // "category/sub", the sub-type model's classes
+	Params     FeatureParams `json:"params"`
+	// Temperature divides the category logits (calibrated on dev).
+	Temperature float64   `json:"temperature"`
+	Training    TrainInfo `json:"training"`
+	// DictMorphs is the number of entries of the IPA dictionary the lemma
+	// table's ids refer to.
+	DictMorphs    int    `json:"dict_morphs"`
+	LexiconSHA256 string `json:"lexicon_sha256"`
+}
+
+// TrainInfo records how a model was trained.
+type TrainInfo struct {
+	TrainSHA256 string    `json:"train_sha256"`
+	DevSHA256   string    `json:"dev_sha256"`
+	TrainItems  int       `json:"train_items"`
+	DevItems    int       `json:"dev_items"`
+	Seed        uint64    `json:"seed"`
+	Folds       int       `json:"folds"`
+	L2          float64   `json:"l2"`     // chosen on dev, category model
+	SubL2       float64   `json:"sub_l2"` // sub-type model
+	L2Grid      []float64 `json:"l2_grid"`
+	Iterations  int       `json:"iterations"` // L-BFGS iterations at most
+	ClassWeight string    `json:"class_weight"`
+	CVMacroF1   float64   `json:"cv_macro_f1"` // out-of-fold, at the chosen L2 (calibration keeps the argmax)
+	CVNLL       float64   `json:"cv_nll"`      // out-of-fold, after calibration
+	NoneOffset  float64   `json:"none_offset"` // added to the none bias (chosen out-of-fold)
+	// MaxHardNegativeRate bounded the out-of-fold share of hard negatives
+	// flagged when NoneOffset was chosen; CVHardNegativeRate is the share.
+	MaxHardNegativeRate float64 `json:"max_hard_negative_rate"`
+	CVHardNegativeRate  float64 `json:"cv_hard_negative_rate"`
+	Features            int     `json:"features"` // distinct hashed features in training
+}
+
+// model is a loaded model: two weight matrices over hashed features and a
+// lemma table.
+type model struct {
+	info    ModelInfo
+	sha256  string
+	cat     qmatrix // nCat columns
+	catBias [nCat]float32
+	sub     qmatrix // a column per sub-type
+	subBias []float32
+	lemmas  lemmaTable
+	derived []DerivedEntry
+	// subRange[c] is the range of sub-type columns of category c.
+	subRange [nCat][2]int
+}
+
+func embeddedModel() (*model, error) {
+	b, err := fs.ReadFile(modelFS, embeddedModelPath)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil // not trained yet: rules only
+	}
+	if err != nil {
+		return nil, fmt.Errorf("classifiers: embedded model: %w", err)
+	}
+	m, err := decodeModel(b)
+	if err != nil {
+		return nil, fmt.Errorf("classifiers: embedded model: %w", err)
+	}
+	return m, nil
+}
+
+func readModelFile(path string) (*model, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("classifiers: model: %w", err)
+	}
+	m, err := decodeModel(b)
+	if err != nil {
+		return nil, fmt.Errorf("classifiers: model %s: %w", path, err)
+	}
+	return m, nil
+}
+
+// check verifies that the model fits the labels and the dictionary.
+func (m *model) check(lb *labels, mo *morph) error {
+	if len(m.info.Categories) != nCat {
+		return fmt.Errorf("classifiers: model has %d categories, want %d", len(m.info.Categories), nCat)
+	}
+	for i, c := range m.info.Categories {
+		if hotline.Category(c) != lb.cats[i] {
+			return fmt.Errorf("classifiers: model category %d is %q, want %q", i, c, lb.cats[i])
+		}
+	}
+	if len(m.info.Subtypes) != len(lb.subs) {
+		return fmt.Errorf("classifiers: model has %d sub-types, want %d", len(m.info.Subtypes), len(lb.subs))
+	}
+	for i, s := range m.info.Subtypes {
+		if want := string(lb.cats[lb.subs[i].cat]) + "/" + lb.subs[i].name; s != want {
+			return fmt.Errorf("classifiers: model sub-type %d is %q, want %q", i, s, want)
+		}
+	}
+	for k := range m.info.Subtypes {
+		c := m.catOfSub(k)
+		if r := &m.subRange[c]; r[1] == 0 {
+			r[0], r[1] = k, k+1
+		} else if r[1] == k {
+			r[1] = k + 1
+		} else {
+			return fmt.Errorf("classifiers: model sub-types of %s are not adjacent", m.info.Categories[c])
+		}
+	}
+	if m.info.DictMorphs != len(mo.dict.Morphs) {
+		return fmt.Errorf("classifiers: model was trained with a dictionary of %d entries, this one has %d", m.info.DictMorphs, len(mo.dict.Morphs))
+	}
+	return nil
+}
+
+// scoreCat computes the category logits and calibrated probabilities.
+func (m *model) scoreCat(a *analysis) {
+	bits := m.info.Params.Bits
+	z := m.catBias
+	for i := range a.feats {
+		f := &a.feats[i]
+		b := catBucket(f.h, bits)
+		s := m.cat.scale[b]
+		if s == 0 {
+			continue
+		}
+		v := hashSign(f.h) * f.v * s
+		q := m.cat.q[b*nCat:][:nCat]
+		for k := range z {
+			z[k] += v * float32(q[k])
+		}
+	}
+	for k := range z {
+		a.z[k] = float64(z[k])
+	}
+	softmax(a.z[:], a.p[:], m.info.Temperature)
+}
+
+// scoreSub returns the most likely sub-type (index in labels.subs) of
+// category cat. The sub-types of a category are adjacent columns, so only
+// those are computed.
+func (m *model) scoreSub(a *analysis, cat int) int {
+	n := len(m.subBias)
+	lo, hi := m.subRange[cat][0], m.subRange[cat][1]
+	bits := m.info.Params.SubBits
+	a.subZ = resize(a.subZ, hi-lo)
+	z := a.subZ
+	for k := range z {
+		z[k] = float64(m.subBias[lo+k])
+	}
+	for i := range a.feats {
+		f := &a.feats[i]
+		b := subBucket(f.h, bits)
+		s := m.sub.scale[b]
+		if s == 0 {
+			continue
+		}
+		v := float64(hashSign(f.h) * f.v * s)
+		q := m.sub.q[b*n+lo:][:hi-lo]
+		for k := range z {
+			z[k] += v * float64(q[k])
+		}
+	}
+	return lo + argmax(z)
+}
+
+func (m *model) catOfSub(k int) int {
+	c, _, _ := strings.Cut(m.info.Subtypes[k], "/")
+	return slices.Index(m.info.Categories, c)
+}
+
+// featureEvidence appends the features that pushed hardest towards
+// category cat: by the weight of the class less the mean over classes,
+// times the feature's value.
+func (m *model) featureEvidence(a *analysis, cat int, ev []hotline.Evidence) []hotline.Evidence {
+	type contrib struct {
+		i int
+		w float64
+	}
+	var top [featureEvidence]contrib
+	n := 0
+	bits := m.info.Params.Bits
+	for i := range a.feats {
+		f := &a.feats[i]
+		b := catBucket(f.h, bits)
+		q := m.cat.q[b*nCat:][:nCat]
+		var mean float32
+		for _, x := range q {
+			mean += float32(x)
+		}
+		mean /= nCat
+		c := float64(hashSign(f.h) * f.v * m.cat.scale[b] * (float32(q[cat]) - mean))
+		if c <= 0 {
+			continue
+		}
+		// Insert into the top list, largest first.
+		j := n
+		if n < len(top) {
+			n++
+		} else if c <= top[n-1].w {
+			continue
+		} else {
+			j = n - 1
+		}
+		for ; j > 0 && top[j-1].w < c; j-- {
+			top[j] = top[j-1]
+		}
+		top[j] = contrib{i, c}
+	}
+	for _, t := range top[:n] {
+		f := &a.feats[t.i]
+		name := f.kind.prefix() + f.a
+		if f.b != "" {
+			name += " " + f.b
+		}
+		ev = append(ev, hotline.Evidence{
+			Term:     name,
+			Category: hotline.Category(m.info.Categories[cat]),
+			Kind:     "feature",
+			Weight:   round4(t.w),
+		})
+	}
+	return ev
+}
+
+// encode writes the model file: gzip of the magic, the info as JSON, the
+// non-zero rows of both weight matrices, the biases and the lemma table,
+// little-endian. The same model always encodes to the same bytes.
+func (m *model) encode() ([]byte, error) {
+	var raw bytes.Buffer
+	info, err := json.Marshal(m.info)
+	if err != nil {
+		return nil, fmt.Errorf("classifiers: model info: %w", err)
+	}
+	raw.WriteString(modelMagic)
+	putUvarint(&raw, uint64(len(info)))
+	raw.Write(info)
+	writeRows(&raw, m.cat)
+	writeFloats(&raw, m.catBias[:])
+	writeRows(&raw, m.sub)
+	writeFloats(&raw, m.subBias)
+	putUvarint(&raw, uint64(len(m.lemmas.forms)))
+	for _, f := range m.lemmas.forms {
+		putUvarint(&raw, uint64(len(f)))
+		raw.WriteString(f)
+	}
+	putUvarint(&raw, uint64(len(m.lemmas.ids)))
+	prev := int32(0)
+	for i, id := range m.lemmas.ids {
+		putUvarint(&raw, uint64(id-prev))
+		putUvarint(&raw, uint64(m.lemmas.lemmas[i]))
+		prev = id
+	}
+	der, err := json.Marshal(m.derived)
+	if err != nil {
+		return nil, fmt.Errorf("classifiers: derived lexicon: %w", err)
+	}
+	putUvarint(&raw, uint64(len(der)))
+	raw.Write(der)
+	var out bytes.Buffer
+	zw, err := gzip.NewWriterLevel(&out, gzip.BestCompression)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := zw.Write(raw.Bytes()); err != nil {
+		return nil, fmt.Errorf("classifiers: model: %w", err)
+	}
+	if err := zw.Close(); err != nil {
+		return nil, fmt.Errorf("classifiers: model: %w", err)
+	}
+	return out.Bytes(), nil
+}
+
+func putUvarint(w *bytes.Buffer, x uint64) {
+	var b [binary.MaxVarintLen64]byte
+	w.Write(b[:binary.PutUvarint(b[:], x)])
+}
+
+func writeFloats(w *bytes.Buffer, xs []float32) {
+	var b [4]byte
+	for _, x := range xs {
+		binary.LittleEndian.PutUint32(b[:], math.Float32bits(x))
+		w.Write(b[:])
+	}
+}
+
+// qmatrix is a bucket-major weight matrix quantised to int8 per row: the
+// weight of column c in bucket b is scale[b]·q[b·k+c], and a row whose
+// scale is 0 is all zero. Quantised, the matrices take a quarter of the
+// memory and a row of a sub-type model fits a cache line.
+type qmatrix struct {
+	k     int
+	scale []float32
+	q     []int8
+}
+
+// newQMatrix quantises mat, a bucket-major matrix with k columns: each
+// row's largest magnitude becomes ±127.
+func newQMatrix(mat []float32, k int) qmatrix {
+	n := len(mat) / k
+	m := qmatrix{k: k, scale: make([]float32, n), q: make([]int8, n*k)}
+	for b := range n {
+		m.scale[b] = quantizeRow(mat[b*k:(b+1)*k], m.q[b*k:(b+1)*k])
+	}
+	return m
+}
+
+// quantizeRow returns the scale of row and writes its int8 values to q.
+func quantizeRow(row []float32, q []int8) float32 {
+	var mx float32
+	for _, x := range row {
+		mx = max(mx, float32(math.Abs(float64(x))))
+	}
+	s := mx / 127
+	for i, x := range row {
+		q[i] = 0
+		if s > 0 {
+			q[i] = int8(math.Round(float64(x / s)))
+		}
+	}
+	return s
+}
+
+// writeRows writes the non-zero rows of m: the number of buckets and of
+// rows, then each row as the bucket's distance from the previous one, its
+// float32 scale and k int8 values.
+func writeRows(w *bytes.Buffer, m qmatrix) {
+	var rows []int
+	for b, s := range m.scale {
+		if s != 0 {
+			rows = append(rows, b)
+		}
+	}
+	putUvarint(w, uint64(len(m.scale)))
+	putUvarint(w, uint64(len(rows)))
+	prev := 0
+	for _, b := range rows {
+		putUvarint(w, uint64(b-prev))
+		writeFloats(w, m.scale[b:b+1])
+		for _, x := range m.q[b*m.k : (b+1)*m.k] {
+			w.WriteByte(byte(x))
+		}
+		prev = b
+	}
+}
+
+type modelReader struct {
+	r   *bufio.Reader
+	err error
+}
+
+func (r *modelReader) uvarint() uint64 {
+	if r.err != nil {
+		return 0
+	}
+	x, err := binary.ReadUvarint(r.r)
+	if err != nil {
+		r.err = err
+	}
+	return x
+}
+
+func (r *modelReader) bytes(n uint64) []byte {
+	if r.err != nil {
+		return nil
+	}
+	if n > 1<<26 {
+		r.err = fmt.Errorf("implausible length %d", n)
+		return nil
+	}
+	b := make([]byte, n)
+	if _, err := io.ReadFull(r.r, b); err != nil {
+		r.err = err
+	}
+	return b
+}
+
+func (r *modelReader) floats(dst []float32) {
+	b := r.bytes(uint64(4 * len(dst)))
+	if r.err != nil {
+		return
+	}
+	for i := range dst {
+		dst[i] = math.Float32frombits(binary.LittleEndian.Uint32(b[4*i:]))
+	}
+}
+
+func (r *modelReader) rows(k int) qmatrix {
+	nb := r.uvarint()
+	nrows := r.uvarint()
+	if r.err != nil {
+		return qmatrix{}
+	}
+	if nb > 1<<24 || nrows > nb || k <= 0 {
+		r.err = fmt.Errorf("implausible matrix: %d buckets, %d rows", nb, nrows)
+		return qmatrix{}
+	}
+	m := qmatrix{k: k, scale: make([]float32, nb), q: make([]int8, int(nb)*k)}
+	b := uint64(0)
+	for i := uint64(0); i < nrows && r.err == nil; i++ {
+		if d := r.uvarint(); i > 0 && d == 0 {
+			r.err = errors.New("rows out of order")
+			break
+		} else {
+			b += d
+		}
+		if b >= nb {
+			r.err = fmt.Errorf("row %d out of range", b)
+			break
+		}
+		r.floats(m.scale[b : b+1])
+		q := r.bytes(uint64(k))
+		if r.err != nil {
+			break
+		}
+		for j, x := range q {
+			m.q[int(b)*k+j] = int8(x)
+		}
+	}
+	return m
+}
+
+func decodeModel(file []byte) (*model, error) {
+	zr, err := gzip.NewReader(bytes.NewReader(file))
+	if err != nil {
+		return nil, err
+	}
+	r := &modelReader{r: bufio.NewReader(zr)}
+	if magic := r.bytes(uint64(len(modelMagic))); r.err == nil && string(magic) != modelMagic {
+		return nil, errors.New("not a hotline classifier model")
+	}
+	m := &model{}
+	info := r.bytes(r.uvarint())
+	if r.err != nil {
+		return nil, r.err
+	}
+	if err := json.Unmarshal(info, &m.info); err != nil {
+		return nil, fmt.Errorf("model info: %w", err)
+	}
+	if m.info.Format != modelFormat {
+		return nil, fmt.Errorf("model format %d, want %d", m.info.Format, modelFormat)
+	}
+	p := m.info.Params
+	if p.Bits < 8 || p.Bits > 24 || p.SubBits < 8 || p.SubBits > 24 {
+		return nil, fmt.Errorf("implausible hash sizes %d, %d", p.Bits, p.SubBits)
+	}
+	if !(m.info.Temperature > 0) {
+		return nil, fmt.Errorf("temperature %v", m.info.Temperature)
+	}
+	nSub := len(m.info.Subtypes)
+	m.cat = r.rows(nCat)
+	r.floats(m.catBias[:])
+	m.sub = r.rows(nSub)
+	m.subBias = make([]float32, nSub)
+	r.floats(m.subBias)
+	if r.err == nil && (len(m.cat.scale) != 1<<p.Bits || len(m.sub.scale) != 1<<p.SubBits) {
+		return nil, errors.New("weight matrices do not match the hash sizes")
+	}
+	nForms := r.uvarint()
+	if nForms > 1<<22 {
+		return nil, fmt.Errorf("implausible lemma count %d", nForms)
+	}
+	m.lemmas.forms = make([]string, 0, nForms)
+	for i := uint64(0); i < nForms && r.err == nil; i++ {
+		m.lemmas.forms = append(m.lemmas.forms, string(r.bytes(r.uvarint())))
+	}
+	nIDs := r.uvarint()
+	if nIDs > 1<<22 {
+		return nil, fmt.Errorf("implausible lemma table size %d", nIDs)
+	}
+	m.lemmas.ids = make([]int32, 0, nIDs)
+	m.lemmas.lemmas = make([]uint32, 0, nIDs)
+	id := int64(0)
+	for i := uint64(0); i < nIDs && r.err == nil; i++ {
+		id += int64(r.uvarint())
+		f := r.uvarint()
+		if f >= nForms || id > math.MaxInt32 {
+			return nil, errors.New("lemma table out of range")
+		}
+		m.lemmas.ids = append(m.lemmas.ids, int32(id))
+		m.lemmas.lemmas = append(m.lemmas.lemmas, uint32(f))
+	}
+	der := r.bytes(r.uvarint())
+	if r.err != nil {
+		return nil, fmt.Errorf("truncated model: %w", r.err)
+	}
+	if err := json.Unmarshal(der, &m.derived); err != nil {
+		return nil, fmt.Errorf("derived lexicon: %w", err)
+	}
+	if _, err := r.r.ReadByte(); err != io.EOF {
+		return nil, errors.New("trailing data after the model")
+	}
+	sum := sha256.Sum256(file)
+	m.sha256 = hex.EncodeToString(sum[:])
+	return m, nil
+}

@@ -1,0 +1,140 @@
+package classifiers
+
+import (
+	"bytes"
+	"compress/gzip"
+	"crypto/sha256"
+	"encoding/hex"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/hotline-jp/hotline/classifiers/lexicon"
+)
+
+func embeddedModelBytes(t testing.TB) []byte {
+	t.Helper()
+	b, err := modelFS.ReadFile(embeddedModelPath)
+	if err != nil {
+		t.Skipf("no embedded model: %v", err)
+	}
+	return b
+}
+
+func TestModelRoundTrip(t *testing.T) {
+	b := embeddedModelBytes(t)
+	m, err := decodeModel(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, err := m.encode()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(b, again) {
+		t.Error("decoding and encoding the model changes its bytes")
+	}
+}
+
+func TestDecodeModelErrors(t *testing.T) {
+	b := embeddedModelBytes(t)
+	var raw bytes.Buffer
+	zr, err := gzip.NewReader(bytes.NewReader(b))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := raw.ReadFrom(zr); err != nil {
+		t.Fatal(err)
+	}
+	gz := func(p []byte) []byte {
+		var out bytes.Buffer
+		zw := gzip.NewWriter(&out)
+		zw.Write(p)
+		zw.Close()
+		return out.Bytes()
+	}
+	for name, in := range map[string][]byte{
+		"empty":       nil,
+		"not gzip":    []byte("hello"),
+		"bad magic":   gz([]byte("HOTLINE-CLASSIFIEX\x00")),
+		"truncated":   gz(raw.Bytes()[:raw.Len()/2]),
+		"trailing":    gz(append(raw.Bytes(), 0)),
+		"header only": gz(raw.Bytes()[:len(modelMagic)+4]),
+	} {
+		if _, err := decodeModel(in); err == nil {
+			t.Errorf("%s: decoded", name)
+		}
+	}
+}
+
+func FuzzDecodeModel(f *testing.F) {
+	f.Add([]byte{})
+	if b, err := modelFS.ReadFile(embeddedModelPath); err == nil {
+		f.Add(b[:min(len(b), 4096)])
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		m, err := decodeModel(b)
+		if err == nil && m == nil {
+			t.Fatal("nil model without error")
+		}
+	})
+}
+
+func fileSHA256(t *testing.T, path string) string {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:])
+}
+
+// The embedded model was trained on the current split with the current
+// lexicons: after changing either, run go generate ./classifiers.
+func TestEmbeddedModelCurrent(t *testing.T) {
+	m, err := decodeModel(embeddedModelBytes(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	info := m.info
+	if got := fileSHA256(t, filepath.Join(corpusDir, "train.jsonl")); got != info.Training.TrainSHA256 {
+		t.Errorf("train.jsonl has changed since the model was trained (%.12s, model %.12s): run go generate ./classifiers", got, info.Training.TrainSHA256)
+	}
+	if got := fileSHA256(t, filepath.Join(corpusDir, "dev.jsonl")); got != info.Training.DevSHA256 {
+		t.Errorf("dev.jsonl has changed since the model was trained: run go generate ./classifiers")
+	}
+	lex, err := lexiconHash(lexicon.Default())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if lex != info.LexiconSHA256 {
+		t.Errorf("the lexicons have changed since the model was trained: run go generate ./classifiers")
+	}
+	t.Logf("model %.12s: %d+%d items, l2 %g, temperature %.3f, none offset %+.2f, cross-validated macro-F1 %.4f, %d features",
+		m.sha256, info.Training.TrainItems, info.Training.DevItems, info.Training.L2, info.Temperature,
+		info.Training.NoneOffset, info.Training.CVMacroF1, info.Training.Features)
+}
+
+func TestLemmaTable(t *testing.T) {
+	c := newClassifier(t, Options{})
+	if c.model == nil {
+		t.Skip("no embedded model")
+	}
+	// 死に, 死な, 死ね: one lemma 死ぬ, without the dictionary's contents.
+	var lemmas []string
+	for _, tk := range c.morph.tokenize(nil, "一緒に死にませんか死なない死ねば", 0, &c.model.lemmas) {
+		if tk.pos == posVerb {
+			lemmas = append(lemmas, tk.lemma)
+		}
+	}
+	for _, l := range lemmas {
+		if l != "死ぬ" {
+			t.Errorf("verb lemmas %q, want 死ぬ", lemmas)
+			break
+		}
+	}
+	if len(lemmas) < 3 {
+		t.Errorf("verb lemmas %q", lemmas)
+	}
+}

@@ -1,0 +1,284 @@
+package classifiers
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/ikawaha/kagome-dict/dict"
+	"github.com/ikawaha/kagome-dict/ipa"
+	"github.com/ikawaha/kagome/v2/tokenizer/lattice"
+
+	"github.com/hotline-jp/hotline/classifiers/lexicon"
+)
+
+// posClass is the coarse part of speech the features need.
+type posClass uint8
+
+const (
+	posOther    posClass = iota
+	posNoun              // 名詞
+	posNumber            // 名詞,数
+	posVerb              // 動詞
+	posAdj               // 形容詞
+	posAux               // 助動詞
+	posParticle          // 助詞
+	posAdverb            // 副詞
+	posSymbol            // 記号
+	posUser              // the user dictionary's slang (カスタム名詞)
+)
+
+func posClassOf(name string) posClass {
+	switch name {
+	case "名詞":
+		return posNoun
+	case "動詞":
+		return posVerb
+	case "形容詞":
+		return posAdj
+	case "助動詞":
+		return posAux
+	case "助詞":
+		return posParticle
+	case "副詞":
+		return posAdverb
+	case "記号":
+		return posSymbol
+	}
+	return posOther
+}
+
+// token is one morpheme of a sentence. Its strings point into the analysed
+// text or the dictionary: making a token allocates nothing.
+type token struct {
+	surface    string
+	lemma      string // base form for inflected words the lemma table knows, else the surface
+	start, end int    // byte offsets in the normalised text
+	id         int32  // morph id for known words (posUser: user dictionary id), -1 otherwise
+	pos        posClass
+}
+
+// morph is the morphological analyser: kagome's lattice over the IPA
+// dictionary with the lexicon's user dictionary. It is immutable and safe
+// for concurrent use.
+type morph struct {
+	dict      *dict.Dict
+	udict     *dict.UserDict
+	nameClass []posClass // by POS name id, for the first POS level
+	numName   int        // name id of 数 (second level), -1 if absent
+	unkClass  []posClass // by unknown-word id
+}
+
+// newMorph builds the analyser over d, or when d is nil over the IPA
+// dictionary without its contents (28 MB instead of 88 MB; ipa.DictShrink
+// loads it once per process and returns the full dictionary if that is
+// already loaded).
+func newMorph(d *dict.Dict) (*morph, error) {
+	if d == nil {
+		d = ipa.DictShrink()
+	}
+	ud, err := lexicon.KagomeUserDict()
+	if err != nil {
+		return nil, fmt.Errorf("classifiers: %w", err)
+	}
+	m := &morph{dict: d, udict: ud, numName: -1}
+	m.nameClass = make([]posClass, len(d.POSTable.NameList))
+	for i, n := range d.POSTable.NameList {
+		m.nameClass[i] = posClassOf(n)
+		if n == "数" {
+			m.numName = i
+		}
+	}
+	start := 0
+	if v, ok := d.UnkDict.ContentsMeta[dict.POSStartIndex]; ok {
+		start = int(v)
+	}
+	m.unkClass = make([]posClass, len(d.UnkDict.Contents))
+	for i, c := range d.UnkDict.Contents {
+		if start < len(c) {
+			m.unkClass[i] = posClassOf(c[start])
+		}
+	}
+	return m, nil
+}
+
+// tokenize appends the morphemes of sentence, which starts at byte offset
+// base of the normalised text, to dst. Lemmas come from lemmas.
+func (m *morph) tokenize(dst []token, sentence string, base int, lemmas *lemmaTable) []token {
+	if sentence == "" {
+		return dst
+	}
+	la := lattice.New(m.dict, m.udict)
+	la.Build(sentence)
+	la.Forward(lattice.Normal)
+	la.Backward(lattice.Normal)
+	for i := len(la.Output) - 1; i >= 0; i-- {
+		n := la.Output[i]
+		if n.Class == lattice.DUMMY || n.Surface == "" {
+			continue // BOS, EOS
+		}
+		t := token{
+			surface: n.Surface,
+			lemma:   n.Surface,
+			start:   base + n.Position,
+			end:     base + n.Position + len(n.Surface),
+			id:      -1,
+		}
+		switch n.Class {
+		case lattice.KNOWN:
+			t.id = int32(n.ID)
+			if pos := m.dict.POSTable.POSs[n.ID]; len(pos) > 0 {
+				t.pos = m.nameClass[pos[0]]
+				if t.pos == posNoun && len(pos) > 1 && int(pos[1]) == m.numName {
+					t.pos = posNumber
+				}
+			}
+			if t.pos == posVerb || t.pos == posAdj || t.pos == posAux {
+				if l, ok := lemmas.lookup(t.id); ok {
+					t.lemma = l
+				}
+			}
+		case lattice.UNKNOWN:
+			if n.ID < len(m.unkClass) {
+				t.pos = m.unkClass[n.ID]
+			}
+		case lattice.USER:
+			t.pos = posUser
+			t.id = int32(n.ID) // in the user dictionary
+		}
+		if t.pos == posNoun || t.pos == posOther {
+			if allDigits(t.surface) {
+				t.pos = posNumber
+			}
+		}
+		dst = append(dst, t)
+	}
+	la.Free()
+	return dst
+}
+
+func allDigits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return s != ""
+}
+
+// lemmaTable maps the morph ids of inflected dictionary words to their base
+// forms. The model carries the table, restricted to the base forms it was
+// trained on, so that the classifier can run on the dictionary without its
+// contents (a third of the memory) and still reduce 死に, 死ね, 死の to 死ぬ.
+type lemmaTable struct {
+	ids    []int32  // sorted
+	lemmas []uint32 // index into forms, parallel to ids
+	forms  []string
+}
+
+func (t *lemmaTable) lookup(id int32) (string, bool) {
+	if t == nil {
+		return "", false
+	}
+	i, ok := slices.BinarySearch(t.ids, id)
+	if !ok {
+		return "", false
+	}
+	return t.forms[t.lemmas[i]], true
+}
+
+// dictContents reads base forms and readings from a full dictionary (with
+// contents): the source of the lemma table and of the derived lexicon at
+// training.
+type dictContents struct {
+	m          *morph
+	baseIdx    int // index of the base form in the contents, after the POS levels
+	readingIdx int
+}
+
+func newDictContents(m *morph) (*dictContents, error) {
+	d := m.dict
+	if len(d.Contents) != len(d.Morphs) {
+		return nil, fmt.Errorf("classifiers: training needs the full IPA dictionary (with contents)")
+	}
+	b, ok := d.ContentsMeta[dict.BaseFormIndex]
+	if !ok {
+		return nil, fmt.Errorf("classifiers: dictionary has no base form column")
+	}
+	h, ok := d.ContentsMeta[dict.POSHierarchy]
+	if !ok {
+		return nil, fmt.Errorf("classifiers: dictionary has no POS hierarchy")
+	}
+	r, ok := d.ContentsMeta[dict.ReadingIndex]
+	if !ok {
+		return nil, fmt.Errorf("classifiers: dictionary has no reading column")
+	}
+	return &dictContents{m: m, baseIdx: int(b) - int(h), readingIdx: int(r) - int(h)}, nil
+}
+
+// of returns the base form of morph id if it is an inflected word.
+func (b *dictContents) of(id int32) (string, bool) {
+	c := b.m.dict.Contents[id]
+	if len(c) <= b.baseIdx || c[0] == "*" {
+		return "", false
+	}
+	return c[b.baseIdx], true
+}
+
+// table builds the lemma table for every inflected word whose base form is
+// in keep.
+func (b *dictContents) table(keep map[string]bool) *lemmaTable {
+	forms := make([]string, 0, len(keep))
+	for f := range keep {
+		forms = append(forms, f)
+	}
+	slices.Sort(forms)
+	index := make(map[string]uint32, len(forms))
+	for i, f := range forms {
+		index[f] = uint32(i)
+	}
+	t := &lemmaTable{forms: forms}
+	for id := range b.m.dict.Contents {
+		if f, ok := b.of(int32(id)); ok {
+			if i, ok := index[f]; ok {
+				t.ids = append(t.ids, int32(id))
+				t.lemmas = append(t.lemmas, i)
+			}
+		}
+	}
+	return t
+}
+
+// reading returns the reading of norm (a normalised text) in katakana: the
+// dictionary's reading of each known word, the user dictionary's of slang,
+// and the surface of unknown words written in kana. It fails for unknown
+// words in other scripts.
+func (b *dictContents) reading(norm string) (string, bool) {
+	var sb strings.Builder
+	for _, t := range b.m.tokenize(nil, norm, 0, nil) {
+		switch {
+		case t.pos == posUser:
+			sb.WriteString(strings.Join(b.m.udict.Contents[t.id].Yomi, ""))
+		case t.id >= 0:
+			c := b.m.dict.Contents[t.id]
+			if len(c) <= b.readingIdx || c[b.readingIdx] == "*" || c[b.readingIdx] == "" {
+				return "", false
+			}
+			sb.WriteString(c[b.readingIdx])
+		case isKana(t.surface):
+			sb.WriteString(t.surface)
+		default:
+			return "", false
+		}
+	}
+	return sb.String(), sb.Len() > 0
+}
+
+func isKana(s string) bool {
+	for _, r := range s {
+		if !(r >= 'ぁ' && r <= 'ゖ' || r >= 'ァ' && r <= 'ヺ' || r == 'ー') {
+			return false
+		}
+	}
+	return s != ""
+}

@@ -1,0 +1,74 @@
+package classifiers
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/hotline-jp/hotline/pkg/hotline"
+)
+
+// thresholds are the least figures the embedded model must reach on the
+// test split, set a little below what it measured when it was trained
+// (testdata/corpus/thresholds.json).
+type thresholds struct {
+	MacroF1 float64                      `json:"macro_f1"`
+	Recall  map[hotline.Category]float64 `json:"recall"`
+	// MaxHardNegativeRate bounds the share of hard negatives classified
+	// as positive.
+	MaxHardNegativeRate float64 `json:"max_hard_negative_rate"`
+	SubtypeAccuracy     float64 `json:"subtype_accuracy"`
+}
+
+// TestEmbeddedModelQuality guards the classifier's figures on the test
+// split: it fails if macro-F1, the recall of any category, the sub-type
+// accuracy or the rate of flagged hard negatives is worse than recorded.
+func TestEmbeddedModelQuality(t *testing.T) {
+	c := newClassifier(t, Options{})
+	if c.model == nil {
+		t.Fatal("no embedded model")
+	}
+	b, err := os.ReadFile(filepath.Join(corpusDir, "thresholds.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var th thresholds
+	if err := json.Unmarshal(b, &th); err != nil {
+		t.Fatalf("thresholds.json: %v", err)
+	}
+	f, err := os.Open(filepath.Join(corpusDir, "test.jsonl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	r, err := Evaluate(c, f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var text strings.Builder
+	if err := r.WriteText(&text); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("test split:\n%s", text.String())
+	if r.MacroF1 < th.MacroF1 {
+		t.Errorf("macro-F1 %.4f, below the recorded %.4f", r.MacroF1, th.MacroF1)
+	}
+	for _, cat := range hotline.Categories() {
+		want, ok := th.Recall[cat]
+		if !ok {
+			t.Errorf("thresholds.json has no recall for %s", cat)
+			continue
+		}
+		if got := r.Metrics(cat).Recall; got < want {
+			t.Errorf("%s: recall %.4f, below the recorded %.4f", cat, got, want)
+		}
+	}
+	if rate := float64(r.HardNegativesFlagged) / float64(max(r.HardNegatives, 1)); rate > th.MaxHardNegativeRate {
+		t.Errorf("%d of %d hard negatives flagged (%.3f), above the recorded %.3f", r.HardNegativesFlagged, r.HardNegatives, rate, th.MaxHardNegativeRate)
+	}
+	if acc := float64(r.SubtypeCorrect) / float64(max(r.SubtypeItems, 1)); acc < th.SubtypeAccuracy {
+		t.Errorf("sub-type accuracy %.4f, below the recorded %.4f", acc, th.SubtypeAccuracy)
+	}
+}

@@ -1,0 +1,743 @@
+package classifiers
+
+import (
+	"bytes"
+	"cmp"
+	"context"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"math"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"unicode/utf8"
+
+	"github.com/ikawaha/kagome-dict/ipa"
+
+	"github.com/hotline-jp/hotline/classifiers/lexicon"
+	"github.com/hotline-jp/hotline/classifiers/textnorm"
+)
+
+// TrainOptions configure Train.
+type TrainOptions struct {
+	TrainPath string // labelled training data, JSON Lines (see Item)
+	// DevPath is labelled development data. Train pools it with the
+	// training data: the regularisation is chosen, and the temperature
+	// fitted, on out-of-fold predictions of a cross-validation over the
+	// pool, and the model is then fitted on all of it.
+	DevPath string
+	OutPath string // where to write the model
+	// Seed assigns the items to the cross-validation folds (by a hash of
+	// the seed and each item's id). The optimiser itself, full-batch
+	// L-BFGS from zero weights, draws no random numbers: the same data,
+	// options and seed give a byte-identical model.
+	Seed int64
+	// Folds is the number of cross-validation folds; 0 means 5.
+	Folds int
+	// Params fix the features; nil means DefaultFeatureParams.
+	Params *FeatureParams
+	// L2Grid lists the regularisation strengths to try; nil means
+	// DefaultL2Grid.
+	L2Grid []float64
+	// Iterations bounds the L-BFGS iterations per fit; 0 means 400.
+	Iterations int
+	// Lexicon replaces the embedded lexicon files.
+	Lexicon fs.FS
+	// ClassWeight weighs the examples of the category model: "balanced"
+	// (every category counts as much), "sqrt" (by the inverse square root
+	// of the category's size) or "none"; "" means DefaultClassWeight.
+	ClassWeight string
+
+	// MaxHardNegativeRate is the largest share of hard negatives the
+	// out-of-fold predictions may flag when the none offset is chosen; 0
+	// means DefaultMaxHardNegativeRate.
+	MaxHardNegativeRate float64
+}
+
+// DefaultMaxHardNegativeRate is the default bound on the share of hard
+// negatives flagged out-of-fold: the hotline's reviewers must not drown in
+// news, warnings and job ads.
+const DefaultMaxHardNegativeRate = 0.05
+
+// DefaultClassWeight is the category model's default example weighting.
+const DefaultClassWeight = "sqrt"
+
+// DefaultL2Grid is the regularisation strengths Train tries by default.
+func DefaultL2Grid() []float64 { return []float64{1e-5, 3e-5, 1e-4, 3e-4} }
+
+// Train trains a model on the items of opts.TrainPath and opts.DevPath
+// (see TrainOptions) and writes it to opts.OutPath. Progress goes to log.
+// The same data and options give a byte-identical file.
+func Train(ctx context.Context, opts TrainOptions, log io.Writer) error {
+	if opts.TrainPath == "" || opts.DevPath == "" || opts.OutPath == "" {
+		return errors.New("train: TrainPath, DevPath and OutPath are required")
+	}
+	trainItems, trainSum, err := readItemsHashed(opts.TrainPath)
+	if err != nil {
+		return fmt.Errorf("train: %w", err)
+	}
+	devItems, devSum, err := readItemsHashed(opts.DevPath)
+	if err != nil {
+		return fmt.Errorf("train: %w", err)
+	}
+	m, err := trainModel(ctx, opts, trainItems, devItems, log)
+	if err != nil {
+		return fmt.Errorf("train: %w", err)
+	}
+	m.info.Training.TrainSHA256 = trainSum
+	m.info.Training.DevSHA256 = devSum
+	b, err := m.encode()
+	if err != nil {
+		return fmt.Errorf("train: %w", err)
+	}
+	if err := writeFileAtomic(opts.OutPath, b); err != nil {
+		return fmt.Errorf("train: %w", err)
+	}
+	sum := sha256.Sum256(b)
+	fmt.Fprintf(log, "wrote %s (%d bytes, sha256 %x)\n", opts.OutPath, len(b), sum[:6])
+	return nil
+}
+
+func readItemsHashed(path string) ([]Item, string, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, "", err
+	}
+	items, err := ReadItems(bytes.NewReader(b))
+	if err != nil {
+		return nil, "", fmt.Errorf("%s: %w", path, err)
+	}
+	if len(items) == 0 {
+		return nil, "", fmt.Errorf("%s: no items", path)
+	}
+	sum := sha256.Sum256(b)
+	return items, hex.EncodeToString(sum[:]), nil
+}
+
+func writeFileAtomic(path string, b []byte) error {
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".model-*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := tmp.Write(b); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), path)
+}
+
+// trainModel does the work of Train on items already read.
+func trainModel(ctx context.Context, opts TrainOptions, trainItems, devItems []Item, log io.Writer) (*model, error) {
+	params := DefaultFeatureParams()
+	if opts.Params != nil {
+		params = *opts.Params
+	}
+	grid := opts.L2Grid
+	if len(grid) == 0 {
+		grid = DefaultL2Grid()
+	}
+	iters := opts.Iterations
+	if iters <= 0 {
+		iters = 400
+	}
+	lb := newLabels()
+	lex, err := newLexIndex(opts.Lexicon, lb)
+	if err != nil {
+		return nil, err
+	}
+	// The full dictionary, for base forms and readings.
+	mo, err := newMorph(ipa.Dict())
+	if err != nil {
+		return nil, err
+	}
+	dc, err := newDictContents(mo)
+	if err != nil {
+		return nil, err
+	}
+	m := &model{info: ModelInfo{
+		Format:        modelFormat,
+		Params:        params,
+		Temperature:   1,
+		DictMorphs:    len(mo.dict.Morphs),
+		LexiconSHA256: lex.sha256,
+	}}
+	for _, c := range lb.cats {
+		m.info.Categories = append(m.info.Categories, string(c))
+	}
+	for _, s := range lb.subs {
+		m.info.Subtypes = append(m.info.Subtypes, string(lb.cats[s.cat])+"/"+s.name)
+	}
+	m.derived = deriveEntries(dc, lex.lex)
+	fmt.Fprintf(log, "derived lexicon: %d entries (readings, 当て字)\n", len(m.derived))
+	if lex, err = lex.withDerived(m.derived, lb); err != nil {
+		return nil, err
+	}
+	m.lemmas = *dc.table(inflectedLemmas(mo, dc, trainItems))
+	fmt.Fprintf(log, "lemma table: %d base forms, %d entries\n", len(m.lemmas.forms), len(m.lemmas.ids))
+
+	// Features of every item, computed once.
+	fc := &Classifier{labels: lb, lex: lex, morph: mo, model: m}
+	trainX := featurizeAll(fc, trainItems)
+	devX := featurizeAll(fc, devItems)
+
+	all := append(slices.Clip(trainItems), devItems...)
+	x := append(slices.Clip(trainX), devX...)
+	folds := cmp.Or(opts.Folds, 5)
+	fold := make([]int, len(all))
+	for i, it := range all {
+		h := sha256.Sum256(fmt.Appendf(nil, "%d\x00%s", opts.Seed, it.ID))
+		fold[i] = int(binary.BigEndian.Uint32(h[:4]) % uint32(folds))
+	}
+	catY := make([]int, len(all))
+	subY := make([]int, len(all))
+	for i, it := range all {
+		catY[i] = lb.catIndex(it.Category)
+		subY[i] = -1
+		if it.Subcategory != "" {
+			subY[i] = lb.subIndex[string(it.Category)+"/"+it.Subcategory]
+		}
+	}
+	cw := cmp.Or(opts.ClassWeight, DefaultClassWeight)
+	ti := &m.info.Training
+	ti.TrainItems, ti.DevItems = len(trainItems), len(devItems)
+	ti.Seed, ti.Folds, ti.L2Grid, ti.Iterations, ti.ClassWeight = uint64(opts.Seed), folds, grid, iters, cw
+
+	// The category model: L2 by out-of-fold macro-F1, temperature by
+	// out-of-fold likelihood, then a fit on everything.
+	cat := newDataset(x, catY, nCat, func(h uint64) int { return catBucket(h, params.Bits) })
+	if err := cat.weigh(cw); err != nil {
+		return nil, err
+	}
+	ti.Features = cat.nFeat
+	fmt.Fprintf(log, "category model: %d items (%d train, %d dev), %d features, %d folds\n", len(all), len(trainItems), len(devItems), cat.nFeat, folds)
+	var best struct {
+		l2, f1 float64
+		oof    [][]float64
+	}
+	for _, l2 := range grid {
+		oof, err := cat.crossValidate(ctx, l2, iters, fold, folds)
+		if err != nil {
+			return nil, err
+		}
+		pred := make([]int, len(oof))
+		for i, z := range oof {
+			pred[i] = argmax(z)
+		}
+		f1 := macroF1(pred, catY, nCat)
+		fmt.Fprintf(log, "  l2=%g: out-of-fold macro-F1 %.4f\n", l2, f1)
+		if best.oof == nil || f1 > best.f1+1e-9 {
+			best.l2, best.f1, best.oof = l2, f1, oof
+		}
+	}
+	ti.L2, ti.CVMacroF1 = best.l2, best.f1
+	// The prior: shift the none logit by the offset that gives the best
+	// out-of-fold macro-F1 while flagging at most the allowed share of
+	// hard negatives, then calibrate.
+	hard := make([]bool, len(all))
+	for i, it := range all {
+		hard[i] = it.HardNegative
+	}
+	maxHard := opts.MaxHardNegativeRate
+	if maxHard == 0 {
+		maxHard = DefaultMaxHardNegativeRate
+	}
+	ti.MaxHardNegativeRate = maxHard
+	ti.NoneOffset, ti.CVMacroF1, ti.CVHardNegativeRate = noneOffset(best.oof, catY, hard, maxHard)
+	for _, z := range best.oof {
+		z[catNone] += ti.NoneOffset
+	}
+	fmt.Fprintf(log, "  none offset %+.2f: out-of-fold macro-F1 %.4f, hard negatives flagged %.3f\n", ti.NoneOffset, ti.CVMacroF1, ti.CVHardNegativeRate)
+	m.info.Temperature, ti.CVNLL = calibrate(best.oof, catY)
+	w, it, fx, err := cat.fit(ctx, best.l2, iters, cat.c)
+	if err != nil {
+		return nil, err
+	}
+	cat.quantize(w)
+	fmt.Fprintf(log, "  chose l2=%g; temperature %.4f (out-of-fold NLL %.4f); final fit %d iterations, loss %.4f\n", best.l2, m.info.Temperature, ti.CVNLL, it, fx)
+	mat, bias := cat.weights(w, params.Bits)
+	m.cat = newQMatrix(mat, nCat)
+	copy(m.catBias[:], bias)
+	m.catBias[catNone] += float32(ti.NoneOffset)
+
+	// The sub-type model, over every sub-type, with the category model's
+	// regularisation.
+	nSub := len(lb.subs)
+	sub := newDataset(x, subY, nSub, func(h uint64) int { return subBucket(h, params.SubBits) })
+	ti.SubL2 = best.l2
+	w, it, fx, err = sub.fit(ctx, best.l2, iters, sub.c)
+	if err != nil {
+		return nil, err
+	}
+	sub.quantize(w)
+	fmt.Fprintf(log, "sub-type model: %d features; %d iterations, loss %.4f\n", sub.nFeat, it, fx)
+	mat, m.subBias = sub.weights(w, params.SubBits)
+	m.sub = newQMatrix(mat, nSub)
+	return m, nil
+}
+
+// inflectedLemmas returns the base forms of the inflected words in items.
+func inflectedLemmas(mo *morph, dc *dictContents, items []Item) map[string]bool {
+	keep := map[string]bool{}
+	a := &analysis{}
+	for _, it := range items {
+		a.text = textnorm.Normalize(it.Text)
+		a.splitSentences()
+		a.toks = a.toks[:0]
+		for _, s := range a.sents {
+			a.toks = mo.tokenize(a.toks, a.text.Norm[s.start:s.end], s.start, nil)
+		}
+		for _, t := range a.toks {
+			if t.id >= 0 && (t.pos == posVerb || t.pos == posAdj || t.pos == posAux) {
+				if f, ok := dc.of(t.id); ok {
+					keep[f] = true
+				}
+			}
+		}
+	}
+	return keep
+}
+
+// deriveEntries derives, from the lexicon's terms written with kanji, their
+// kana readings (for texts spelt in kana: いっしょにしにませんか), and from
+// terms with 死 the 当て字 タヒ and 4 (and 氏ね for 死ね). A reading must be at
+// least four kana, or three for a term of weight 2 or more, so that it
+// does not turn up inside ordinary words; it weighs 0.9 of its term.
+func deriveEntries(dc *dictContents, lex *lexicon.Lexicon) []DerivedEntry {
+	var out []DerivedEntry
+	for _, e := range lex.Entries() {
+		add := func(key string, w float64) {
+			if key != "" && key != e.Key {
+				w = math.Max(lexicon.MinWeight, math.Round(w*100)/100)
+				out = append(out, DerivedEntry{Category: e.Category, Subcategory: e.Subcategory, Key: key, Term: e.Term, Weight: w})
+			}
+		}
+		if r, ok := dc.reading(textnorm.Normalize(e.Term).Norm); ok {
+			key := textnorm.Key(r)
+			if n := utf8.RuneCountInString(key); n >= 4 || n == 3 && e.Weight >= 2 {
+				add(key, 0.9*e.Weight)
+			}
+		}
+		if strings.Contains(e.Key, "死") {
+			add(strings.ReplaceAll(e.Key, "死", textnorm.Key("タヒ")), e.Weight)
+			add(strings.ReplaceAll(e.Key, "死", "4"), e.Weight)
+			if strings.Contains(e.Key, "死ね") {
+				add(strings.ReplaceAll(e.Key, "死ね", "氏ね"), e.Weight)
+			}
+		}
+	}
+	slices.SortFunc(out, func(a, b DerivedEntry) int {
+		return cmp.Or(cmp.Compare(a.Category, b.Category), cmp.Compare(a.Key, b.Key), cmp.Compare(b.Weight, a.Weight))
+	})
+	return out
+}
+
+// sparseFeature is one feature of one item: its hash and signed value.
+type sparseFeature struct {
+	h uint64
+	v float64
+}
+
+// featurizeAll computes the features of every item (in parallel, in
+// order).
+func featurizeAll(c *Classifier, items []Item) [][]sparseFeature {
+	out := make([][]sparseFeature, len(items))
+	var wg sync.WaitGroup
+	const workers = 4
+	for w := range workers {
+		wg.Go(func() {
+			a := &analysis{}
+			for i := w; i < len(items); i += workers {
+				c.features(a, items[i].Text)
+				fs := make([]sparseFeature, len(a.feats))
+				for j, f := range a.feats {
+					fs[j] = sparseFeature{f.h, float64(hashSign(f.h) * f.v)}
+				}
+				out[i] = fs
+			}
+		})
+	}
+	wg.Wait()
+	return out
+}
+
+// dataset is a design matrix in compressed rows, over the dense indices of
+// the buckets seen in training.
+type dataset struct {
+	k      int           // classes
+	nFeat  int           // dense features
+	bucket []int         // dense index -> bucket
+	dense  map[int]int32 // bucket -> dense index
+	toB    func(uint64) int
+	off    []int // row i is idx/val[off[i]:off[i+1]]
+	idx    []int32
+	val    []float64
+	y      []int     // class, or -1 for no label (skipped)
+	c      []float64 // example weights
+}
+
+// newDataset builds the training matrix; buckets get dense indices in
+// order of first appearance.
+func newDataset(x [][]sparseFeature, y []int, k int, toB func(uint64) int) *dataset {
+	d := &dataset{k: k, dense: map[int]int32{}, toB: toB, y: y, off: []int{0}}
+	for _, row := range x {
+		for _, f := range row {
+			b := toB(f.h)
+			j, ok := d.dense[b]
+			if !ok {
+				j = int32(len(d.bucket))
+				d.dense[b] = j
+				d.bucket = append(d.bucket, b)
+			}
+			d.idx = append(d.idx, j)
+			d.val = append(d.val, f.v)
+		}
+		d.off = append(d.off, len(d.idx))
+	}
+	d.nFeat = len(d.bucket)
+	d.c = make([]float64, len(y))
+	for i, c := range y {
+		if c >= 0 {
+			d.c[i] = 1
+		}
+	}
+	return d
+}
+
+// weigh sets the example weights: "balanced" weighs each example by
+// n / (k · n_class), so that every class counts as much in the loss;
+// "sqrt" by sqrt(n / (k · n_class)); "none" by 1.
+func (d *dataset) weigh(how string) error {
+	count := make([]int, d.k)
+	n := 0
+	for _, c := range d.y {
+		if c >= 0 {
+			count[c]++
+			n++
+		}
+	}
+	for i, c := range d.y {
+		if c < 0 {
+			continue
+		}
+		b := float64(n) / float64(d.k*count[c])
+		switch how {
+		case "balanced":
+			d.c[i] = b
+		case "sqrt":
+			d.c[i] = math.Sqrt(b)
+		case "none":
+			d.c[i] = 1
+		default:
+			return fmt.Errorf("unknown class weighting %q", how)
+		}
+	}
+	return nil
+}
+
+// logits writes the logits of row i under weights w (features then
+// biases) to z.
+func (d *dataset) logits(w []float64, i int, z []float64) {
+	k := d.k
+	copy(z, w[d.nFeat*k:])
+	for j := d.off[i]; j < d.off[i+1]; j++ {
+		v := d.val[j]
+		row := w[int(d.idx[j])*k:][:k]
+		for c := range z {
+			z[c] += float64(v * row[c])
+		}
+	}
+}
+
+// lossChunks is the number of parts the loss is computed in, in parallel;
+// fixed, so that the sums are added in the same order on every machine.
+const lossChunks = 4
+
+// crossValidate fits the model once per fold on the other folds and
+// returns every row's out-of-fold logits.
+func (d *dataset) crossValidate(ctx context.Context, l2 float64, iters int, fold []int, folds int) ([][]float64, error) {
+	oof := make([][]float64, len(d.y))
+	c := make([]float64, len(d.c))
+	for f := range folds {
+		for i := range c {
+			c[i] = d.c[i]
+			if fold[i] == f {
+				c[i] = 0
+			}
+		}
+		w, _, _, err := d.fit(ctx, l2, iters, c)
+		if err != nil {
+			return nil, err
+		}
+		d.quantize(w)
+		for i := range d.y {
+			if fold[i] == f {
+				oof[i] = make([]float64, d.k)
+				d.logits(w, i, oof[i])
+			}
+		}
+	}
+	return oof, nil
+}
+
+// fit minimises the cross-entropy weighted by c (rows of weight 0 do not
+// count) plus l2/2·|W|² (biases not regularised), from zero weights.
+func (d *dataset) fit(ctx context.Context, l2 float64, iters int, c []float64) ([]float64, int, float64, error) {
+	k := d.k
+	n := len(d.y)
+	total := 0.0
+	for _, ci := range c {
+		total += ci
+	}
+	if total == 0 {
+		return nil, 0, 0, errors.New("no labelled items to fit")
+	}
+	parts := make([][]float64, lossChunks)
+	for i := range parts {
+		parts[i] = make([]float64, (d.nFeat+1)*k)
+	}
+	f := func(w, grad []float64) float64 {
+		losses := make([]float64, lossChunks)
+		var wg sync.WaitGroup
+		for ch := range lossChunks {
+			wg.Go(func() {
+				g := parts[ch]
+				clear(g)
+				z := make([]float64, k)
+				for i := ch * n / lossChunks; i < (ch+1)*n/lossChunks; i++ {
+					ci := c[i]
+					if ci == 0 {
+						continue
+					}
+					d.logits(w, i, z)
+					mx := slices.Max(z)
+					sum := 0.0
+					for c := range z {
+						z[c] = math.Exp(z[c] - mx)
+						sum += z[c]
+					}
+					losses[ch] += ci * (math.Log(sum) - math.Log(z[d.y[i]]))
+					for c := range z {
+						z[c] = ci * z[c] / sum
+					}
+					z[d.y[i]] -= ci
+					for j := d.off[i]; j < d.off[i+1]; j++ {
+						v := d.val[j]
+						row := g[int(d.idx[j])*k:][:k]
+						for c := range z {
+							row[c] += float64(v * z[c])
+						}
+					}
+					bias := g[d.nFeat*k:]
+					for c := range z {
+						bias[c] += z[c]
+					}
+				}
+			})
+		}
+		wg.Wait()
+		loss := 0.0
+		clear(grad)
+		for ch := range lossChunks {
+			loss += losses[ch]
+			axpy(1, parts[ch], grad)
+		}
+		loss /= total
+		scale(1/total, grad)
+		for j := 0; j < d.nFeat*k; j++ {
+			loss += float64(l2 / 2 * w[j] * w[j])
+			grad[j] += float64(l2 * w[j])
+		}
+		return loss
+	}
+	w := make([]float64, (d.nFeat+1)*k)
+	it, fx, err := lbfgs(ctx, f, w, iters, lbfgsMemory, 1e-6, lbfgsFtol)
+	return w, it, fx, err
+}
+
+// quantize rounds each feature's weights as the model file stores them
+// (biases are stored as they are).
+func (d *dataset) quantize(w []float64) {
+	row := make([]float32, d.k)
+	q := make([]int8, d.k)
+	for j := range d.nFeat {
+		for c := range d.k {
+			row[c] = float32(w[j*d.k+c])
+		}
+		s := quantizeRow(row, q)
+		for c := range d.k {
+			w[j*d.k+c] = float64(s * float32(q[c]))
+		}
+	}
+	for c := range d.k {
+		w[d.nFeat*d.k+c] = float64(float32(w[d.nFeat*d.k+c]))
+	}
+}
+
+// predict returns the argmax class of every row.
+func (d *dataset) predict(w []float64) []int {
+	z := make([]float64, d.k)
+	out := make([]int, len(d.y))
+	for i := range d.y {
+		d.logits(w, i, z)
+		out[i] = argmax(z)
+	}
+	return out
+}
+
+func argmax(z []float64) int {
+	best := 0
+	for c := range z {
+		if z[c] > z[best] {
+			best = c
+		}
+	}
+	return best
+}
+
+// noneOffset returns the shift of the none logit, in steps of 0.1 within
+// ±2, that maximises the macro-F1 of logits zs against labels y among the
+// shifts that flag at most maxHard of the hard negatives (the smallest
+// such shift among equals; if no shift is within the bound, the one that
+// flags fewest), with its macro-F1 and its rate of flagged hard negatives.
+func noneOffset(zs [][]float64, y []int, hard []bool, maxHard float64) (off, f1, hardRate float64) {
+	nHard := 0
+	for _, h := range hard {
+		if h {
+			nHard++
+		}
+	}
+	f1 = -1
+	bestRate := math.Inf(1)
+	pred := make([]int, len(zs))
+	z := make([]float64, nCat)
+	for step := 0; step <= 40; step++ {
+		// 0, +0.1, -0.1, +0.2, ...: the smaller shift wins ties.
+		o := float64((step+1)/2) / 10
+		if step%2 == 0 {
+			o = -o
+		}
+		flagged := 0
+		for i, zi := range zs {
+			copy(z, zi)
+			z[catNone] += o
+			pred[i] = argmax(z)
+			if hard[i] && pred[i] != catNone {
+				flagged++
+			}
+		}
+		rate := float64(flagged) / float64(max(nHard, 1))
+		f := macroF1(pred, y, nCat)
+		switch {
+		case rate <= maxHard && (f1 < 0 || bestRate > maxHard || f > f1+1e-9):
+			off, f1, bestRate = o, f, rate
+		case bestRate > maxHard && rate < bestRate:
+			off, f1, bestRate = o, f, rate
+		}
+	}
+	return off, f1, bestRate
+}
+
+// calibrate finds the temperature that minimises the negative
+// log-likelihood of logits zs against labels y (golden-section search on
+// log T) and returns it with that NLL.
+func calibrate(zs [][]float64, y []int) (float64, float64) {
+	nll := func(t float64) float64 {
+		s, n := 0.0, 0
+		for i, z := range zs {
+			if y[i] < 0 {
+				continue
+			}
+			mx := slices.Max(z)
+			sum := 0.0
+			for _, v := range z {
+				sum += math.Exp((v - mx) / t)
+			}
+			s += math.Log(sum) - (z[y[i]]-mx)/t
+			n++
+		}
+		return s / float64(max(n, 1))
+	}
+	lo, hi := math.Log(0.05), math.Log(20)
+	phi := (math.Sqrt(5) - 1) / 2
+	a, b := hi-phi*(hi-lo), lo+phi*(hi-lo)
+	fa, fb := nll(math.Exp(a)), nll(math.Exp(b))
+	for range 60 {
+		if fa < fb {
+			hi, b, fb = b, a, fa
+			a = hi - phi*(hi-lo)
+			fa = nll(math.Exp(a))
+		} else {
+			lo, a, fa = a, b, fb
+			b = lo + phi*(hi-lo)
+			fb = nll(math.Exp(b))
+		}
+	}
+	t := math.Exp((lo + hi) / 2)
+	t = math.Round(t*1e4) / 1e4
+	return t, nll(t)
+}
+
+// weights lays the dense weights out over the hash space of 2^bits
+// buckets, as float32, and returns them with the biases.
+func (d *dataset) weights(w []float64, bits int) ([]float32, []float32) {
+	k := d.k
+	mat := make([]float32, k<<bits)
+	for j, b := range d.bucket {
+		for c := range k {
+			mat[b*k+c] = float32(w[j*k+c])
+		}
+	}
+	bias := make([]float32, k)
+	for c := range k {
+		bias[c] = float32(w[d.nFeat*k+c])
+	}
+	return mat, bias
+}
+
+// macroF1 is the mean F1 over k classes.
+func macroF1(pred, gold []int, k int) float64 {
+	tp := make([]int, k)
+	np := make([]int, k)
+	ng := make([]int, k)
+	for i := range gold {
+		if gold[i] < 0 {
+			continue
+		}
+		np[pred[i]]++
+		ng[gold[i]]++
+		if pred[i] == gold[i] {
+			tp[gold[i]]++
+		}
+	}
+	sum := 0.0
+	for c := range k {
+		if tp[c] == 0 {
+			continue
+		}
+		p := float64(tp[c]) / float64(np[c])
+		r := float64(tp[c]) / float64(ng[c])
+		sum += 2 * p * r / (p + r)
+	}
+	return sum / float64(k)
+}
+
+// L-BFGS settings: the memory (pairs kept) and the relative improvement
+// below which a fit stops.
+const (
+	lbfgsMemory = 6
+	lbfgsFtol   = 1e-7
+)

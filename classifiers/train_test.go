@@ -1,0 +1,185 @@
+package classifiers
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+)
+
+func TestLBFGSQuadratic(t *testing.T) {
+	// f(w) = Σ i·(w_i - i)², minimum at w_i = i.
+	f := func(w, g []float64) float64 {
+		s := 0.0
+		for i := range w {
+			d := w[i] - float64(i)
+			s += float64(i+1) * d * d
+			g[i] = 2 * float64(i+1) * d
+		}
+		return s
+	}
+	w := make([]float64, 20)
+	_, fx, err := lbfgs(context.Background(), f, w, 200, 6, 1e-10, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, x := range w {
+		if math.Abs(x-float64(i)) > 1e-4 {
+			t.Fatalf("w[%d] = %v (f = %v)", i, x, fx)
+		}
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, _, err := lbfgs(ctx, f, make([]float64, 20), 200, 6, 1e-10, 0); err == nil {
+		t.Error("a cancelled context does not stop the fit")
+	}
+}
+
+func TestNoneOffsetAndCalibrate(t *testing.T) {
+	// Positives slightly under-scored: a negative none offset helps.
+	var zs [][]float64
+	var y []int
+	var hard []bool
+	for i := range 100 {
+		z := make([]float64, nCat)
+		c := i % nCat
+		z[c] = 1
+		if c != catNone {
+			z[catNone] = 1.3 // wrongly stronger
+		}
+		zs = append(zs, z)
+		y = append(y, c)
+		hard = append(hard, c == catNone)
+	}
+	off, f1, rate := noneOffset(zs, y, hard, 0.05)
+	if off > -0.3 || f1 < 0.99 || rate != 0 {
+		t.Errorf("offset %v, macro-F1 %v, hard negatives %v", off, f1, rate)
+	}
+	// A hard negative scored like a positive bounds the shift.
+	zs = append(zs, []float64{1.2, 0, 0, 0, 1})
+	y = append(y, catNone)
+	hard = append(hard, true)
+	if off, _, rate := noneOffset(zs, y, hard, 0.01); off < -0.2 || rate > 0.01 {
+		t.Errorf("bounded: offset %v, hard negatives %v", off, rate)
+	}
+	// Overconfident logits get a temperature above 1.
+	zs, y = nil, nil
+	for i := range 200 {
+		z := make([]float64, nCat)
+		z[i%nCat] = 8
+		label := i % nCat
+		if i%4 == 0 {
+			label = (label + 1) % nCat // a quarter wrong
+		}
+		zs = append(zs, z)
+		y = append(y, label)
+	}
+	if temp, _ := calibrate(zs, y); temp <= 1 {
+		t.Errorf("temperature %v for overconfident logits", temp)
+	}
+}
+
+// smallCorpus writes a small stratified slice of the corpus, for training
+// tests that must stay fast.
+func smallCorpus(t *testing.T) (train, dev string) {
+	t.Helper()
+	items, err := ReadCorpusDir(filepath.Join(corpusDir, "src"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var pick []Item
+	for i, it := range items {
+		if i%24 == 0 {
+			pick = append(pick, it)
+		}
+	}
+	sp, err := SplitItems(pick, 0.25, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	write := func(name string, items []Item) string {
+		var b bytes.Buffer
+		if err := WriteItems(&b, items); err != nil {
+			t.Fatal(err)
+		}
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, b.Bytes(), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	return write("train.jsonl", sp.Train), write("dev.jsonl", sp.Dev)
+}
+
+// Training is reproducible: the same data and options give the same bytes.
+func TestTrainReproducible(t *testing.T) {
+	if testing.Short() {
+		t.Skip("loads the full IPA dictionary and trains")
+	}
+	train, dev := smallCorpus(t)
+	dir := t.TempDir()
+	// Two trainings at once: they share nothing but the read-only
+	// dictionary, and must not influence each other.
+	names := []string{"a.bin", "b.bin"}
+	models := make([][]byte, len(names))
+	logs := make([]strings.Builder, len(names))
+	errs := make([]error, len(names))
+	var wg sync.WaitGroup
+	for i, name := range names {
+		opts := TrainOptions{TrainPath: train, DevPath: dev, OutPath: filepath.Join(dir, name), Seed: 7, Folds: 2, L2Grid: []float64{1e-4}, Iterations: 40}
+		wg.Go(func() {
+			if errs[i] = Train(context.Background(), opts, &logs[i]); errs[i] == nil {
+				models[i], errs[i] = os.ReadFile(opts.OutPath)
+			}
+		})
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	t.Logf("training log:\n%s", logs[0].String())
+	if !bytes.Equal(models[0], models[1]) {
+		t.Fatal("two trainings on the same data gave different models")
+	}
+	// The model loads, records its data and classifies.
+	c, err := New(Options{ModelPath: filepath.Join(dir, "a.bin")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	info := c.model.info
+	if info.Training.TrainSHA256 != fileSHA256(t, train) || info.Training.DevSHA256 != fileSHA256(t, dev) || info.Training.Seed != 7 {
+		t.Errorf("training info %+v", info.Training)
+	}
+	if got := c.Classify("受け子募集。即日即金。詳細はテレグラムで"); !got.Category.Valid() || len(got.Scores) != 5 {
+		t.Errorf("classification %+v", got)
+	}
+}
+
+func TestTrainErrors(t *testing.T) {
+	ctx := context.Background()
+	if err := Train(ctx, TrainOptions{}, io.Discard); err == nil {
+		t.Error("no paths accepted")
+	}
+	dir := t.TempDir()
+	bad := filepath.Join(dir, "bad.jsonl")
+	os.WriteFile(bad, []byte(`{"id":"a","text":"x","category":"spam"}`+"\n"), 0o644)
+	err := Train(ctx, TrainOptions{TrainPath: bad, DevPath: bad, OutPath: filepath.Join(dir, "m.bin")}, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "bad.jsonl") {
+		t.Errorf("err = %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "m.bin")); err == nil {
+		t.Error("a failed training wrote a model")
+	}
+	missing := filepath.Join(dir, "missing.jsonl")
+	if err := Train(ctx, TrainOptions{TrainPath: missing, DevPath: missing, OutPath: filepath.Join(dir, "m.bin")}, io.Discard); err == nil {
+		t.Error("missing data accepted")
+	}
+}
