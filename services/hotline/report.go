@@ -11,7 +11,6 @@ import (
 
 	"github.com/hotline-jp/hotline/pkg/node"
 	"github.com/hotline-jp/hotline/pkg/report"
-	"github.com/hotline-jp/hotline/pkg/store/sqlitestore"
 )
 
 func runReport(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.Writer) error {
@@ -54,15 +53,16 @@ func runReport(ctx context.Context, args []string, _ io.Reader, stdout, stderr i
 	case *storeKind == node.StoreElasticsearch && *es == "":
 		return usageError("--store elasticsearch needs --es")
 	case !node.StoreAvailable(*storeKind):
-		// The statistics need only Histories; open the Elasticsearch store
-		// here once this build has it.
 		return fmt.Errorf("--store %s: %w", *storeKind, node.ErrStoreNotAvailable)
 	}
-	path := filepath.Join(*data, node.StoreFile)
-	if _, err := os.Stat(path); err != nil {
-		return fmt.Errorf("no case store at %s: %w", path, err)
+	if *storeKind == node.StoreSQLite {
+		path := filepath.Join(*data, node.StoreFile)
+		if _, err := os.Stat(path); err != nil {
+			return fmt.Errorf("no case store at %s: %w", path, err)
+		}
 	}
-	st, err := sqlitestore.Open(ctx, path)
+	st, err := node.OpenStore(ctx, node.StoreConfig{Backend: *storeKind, DataDir: *data, ElasticsearchURLs: splitList(*es),
+		ElasticsearchUsername: os.Getenv(envESUsername), ElasticsearchPassword: os.Getenv(envESPassword), ElasticsearchAPIKey: os.Getenv(envESAPIKey)})
 	if err != nil {
 		return err
 	}
