@@ -269,6 +269,22 @@ func TestBrowserWorkflow(t *testing.T) {
 	shot(t, ctx, dir, "5-dashboard")
 	do(t, ctx, "help", chromedp.KeyEvent("?"), chromedp.WaitVisible(css(`#help`)))
 
+	// The statistics page of this month renders its charts, with the
+	// request and removal just recorded counted under its category.
+	month := time.Now().In(time.FixedZone("JST", 9*3600)).Format("2006-01")
+	do(t, ctx, "statistics", chromedp.Navigate(base+"/stats?month="+month), chromedp.WaitVisible(css(`svg`)))
+	page := text(t, ctx, `body`)
+	for _, want := range []string{"削除率", "違法情報", "重要犯罪密接関連情報", "自殺誘引等情報", month[:4]} {
+		if !strings.Contains(page, want) {
+			t.Errorf("statistics page lacks %q:\n%s", want, page)
+		}
+	}
+	charts, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll("svg").length`))
+	if err != nil || charts < 2 {
+		t.Errorf("statistics page has %d charts (%v), want 2", charts, err)
+	}
+	shot(t, ctx, dir, "6-stats")
+
 	if n := dialogs.Load(); n != 0 {
 		t.Errorf("%d JavaScript dialogs opened: the hostile report executed", n)
 	}

@@ -25,6 +25,7 @@ import (
 	"github.com/hotline-jp/hotline/pkg/pipeline"
 	"github.com/hotline-jp/hotline/pkg/queue"
 	"github.com/hotline-jp/hotline/pkg/queue/diskqueue"
+	"github.com/hotline-jp/hotline/pkg/report"
 	"github.com/hotline-jp/hotline/pkg/review"
 	"github.com/hotline-jp/hotline/pkg/store/sqlitestore"
 	"github.com/hotline-jp/hotline/pkg/web"
@@ -97,13 +98,14 @@ func newSite(t *testing.T) *site {
 	staff := auth.NewStaff(adminToken)
 	sess := auth.NewSessions(st, auth.SessionOptions{BcryptCost: bcrypt.MinCost})
 	rev := review.New(st, review.Policy{}, nil)
-	ui, err := web.New(web.Config{Store: st, Review: rev, Sessions: sess, Staff: staff, InsecureCookies: true, Logger: log})
+	stats := report.NewHandler(st, log)
+	ui, err := web.New(web.Config{Store: st, Review: rev, Sessions: sess, Staff: staff, InsecureCookies: true, Stats: stats, Logger: log})
 	if err != nil {
 		t.Fatal(err)
 	}
 	h := httpapi.New(httpapi.Config{
 		Intake: pipeline.NewIntake(q, log), Cases: st, Keys: st, Staff: staff,
-		Sessions: sess, Users: st, Trail: st, Review: rev, UI: ui, Registry: reg, Logger: log,
+		Sessions: sess, Users: st, Trail: st, Review: rev, UI: ui, Stats: stats, Registry: reg, Logger: log,
 	})
 	s := &site{srv: httptest.NewServer(h), st: st}
 	t.Cleanup(func() {
