@@ -44,7 +44,7 @@ type Evidence struct {
 	Term        string   `json:"term"`
 	Category    Category `json:"category,omitempty"`
 	Subcategory string   `json:"subcategory,omitempty"`
-	Kind        string   `json:"kind"` // "lexicon", "counter", "feature"
+	Kind        string   `json:"kind"` // "lexicon", "counter", "feature", "imminence" (a date or time that makes harm imminent)
 	Weight      float64  `json:"weight"`
 	// Start and End are byte offsets of the matched text in the report's
 	// original text; both are zero for evidence without a span.
