@@ -35,37 +35,7 @@ func (oneWord) Classify(text string) hotline.Classification {
 // the CSP, the case list needs credentials, and a hostile report shows on
 // its case page (with the admin token) as visible, escaped text.
 func TestStaffPagesDoneWhen(t *testing.T) {
-	dir := t.TempDir()
-	n, err := node.StartEmbedded(context.Background(), node.Config{Addr: "127.0.0.1:0", DataDir: dir, Classifier: oneWord{}, Logger: zaptest.NewLogger(t)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		_ = n.Shutdown(ctx)
-	})
-	base := "http://" + n.Addr()
-	tok, err := os.ReadFile(filepath.Join(dir, "admin.token"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	token := strings.TrimSpace(string(tok))
-	noFollow := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	get := func(path, token string) (*http.Response, string) {
-		t.Helper()
-		req, _ := http.NewRequest("GET", base+path, nil)
-		if token != "" {
-			req.Header.Set("Authorization", "Bearer "+token)
-		}
-		resp, err := noFollow.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		b, _ := io.ReadAll(resp.Body)
-		return resp, string(b)
-	}
+	base, token, get := startStaffNode(t)
 
 	resp, _ := get("/", "")
 	if csp := resp.Header.Get("Content-Security-Policy"); !strings.Contains(csp, "default-src 'self'") || strings.Contains(csp, "unsafe-inline") {
@@ -111,37 +81,7 @@ func TestStaffPagesDoneWhen(t *testing.T) {
 // TestStatsMounted checks the statistics are served to staff only: the
 // JSON API with a token, the page behind sign-in with the pages' CSP.
 func TestStatsMounted(t *testing.T) {
-	dir := t.TempDir()
-	n, err := node.StartEmbedded(context.Background(), node.Config{Addr: "127.0.0.1:0", DataDir: dir, Classifier: oneWord{}, Logger: zaptest.NewLogger(t)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		_ = n.Shutdown(ctx)
-	})
-	base := "http://" + n.Addr()
-	tok, err := os.ReadFile(filepath.Join(dir, "admin.token"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	token := strings.TrimSpace(string(tok))
-	noFollow := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	get := func(path, token string) (*http.Response, string) {
-		t.Helper()
-		req, _ := http.NewRequest("GET", base+path, nil)
-		if token != "" {
-			req.Header.Set("Authorization", "Bearer "+token)
-		}
-		resp, err := noFollow.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		b, _ := io.ReadAll(resp.Body)
-		return resp, string(b)
-	}
+	_, token, get := startStaffNode(t)
 	if resp, _ := get("/api/v1/stats?year=2024", ""); resp.StatusCode != http.StatusUnauthorized {
 		t.Errorf("stats without credentials: %d, want 401", resp.StatusCode)
 	}
@@ -167,4 +107,43 @@ func TestStatsMounted(t *testing.T) {
 	if csp := resp.Header.Get("Content-Security-Policy"); !strings.Contains(csp, "default-src 'self'") {
 		t.Errorf("stats page CSP %q", csp)
 	}
+}
+
+// startStaffNode starts an embedded node with the one-rule classifier and
+// returns its base URL, the admin token and a GET that does not follow
+// redirects.
+func startStaffNode(t *testing.T) (base, token string, get func(path, token string) (*http.Response, string)) {
+	t.Helper()
+	dir := t.TempDir()
+	n, err := node.StartEmbedded(context.Background(), node.Config{Addr: "127.0.0.1:0", DataDir: dir, Classifier: oneWord{}, Logger: zaptest.NewLogger(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		_ = n.Shutdown(ctx)
+	})
+	base = "http://" + n.Addr()
+	tok, err := os.ReadFile(filepath.Join(dir, "admin.token"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	token = strings.TrimSpace(string(tok))
+	noFollow := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	get = func(path, token string) (*http.Response, string) {
+		t.Helper()
+		req, _ := http.NewRequest("GET", base+path, nil)
+		if token != "" {
+			req.Header.Set("Authorization", "Bearer "+token)
+		}
+		resp, err := noFollow.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp, string(b)
+	}
+	return base, token, get
 }

@@ -45,20 +45,5 @@ func runServe(ctx context.Context, args []string, _ io.Reader, _, stderr io.Writ
 	if err != nil {
 		return err
 	}
-	var failure error
-	select {
-	case <-ctx.Done():
-		log.Info("shutting down")
-	case <-n.Failed():
-		failure = n.Err()
-	}
-	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	if err := n.Shutdown(sctx); err != nil {
-		log.Error("shutdown", zap.Error(err))
-		if failure == nil {
-			failure = err
-		}
-	}
-	return failure
+	return runUntilDone(ctx, log, n)
 }

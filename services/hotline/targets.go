@@ -206,24 +206,36 @@ func runTracker(ctx context.Context, args []string, _ io.Reader, _, stderr io.Wr
 	return runStage(ctx, log, func() (*node.Stage, error) { return node.StartTracker(ctx, cfg) })
 }
 
-// runStage starts a stage and runs it until ctx ends (SIGINT, SIGTERM) or
-// it fails, then shuts it down within 10 s: no more fetching, in-flight
-// messages finished and committed.
+// runStage starts a stage and runs it until it is done (runUntilDone).
 func runStage(ctx context.Context, log *zap.Logger, start func() (*node.Stage, error)) error {
 	s, err := start()
 	if err != nil {
 		return err
 	}
+	return runUntilDone(ctx, log, s)
+}
+
+// running is a started process of any target: a stage or embedded mode.
+type running interface {
+	Failed() <-chan struct{}
+	Err() error
+	Shutdown(ctx context.Context) error
+}
+
+// runUntilDone runs r until ctx ends (SIGINT, SIGTERM) or r fails, then
+// shuts it down within 10 s: no more requests or fetching, in-flight work
+// finished and committed.
+func runUntilDone(ctx context.Context, log *zap.Logger, r running) error {
 	var failure error
 	select {
 	case <-ctx.Done():
 		log.Info("shutting down")
-	case <-s.Failed():
-		failure = s.Err()
+	case <-r.Failed():
+		failure = r.Err()
 	}
 	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	if err := s.Shutdown(sctx); err != nil {
+	if err := r.Shutdown(sctx); err != nil {
 		log.Error("shutdown", zap.Error(err))
 		if failure == nil {
 			failure = err
