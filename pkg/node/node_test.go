@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"io"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -59,51 +58,13 @@ func stop(t *testing.T, n *node.Embedded) {
 	}
 }
 
-func call(t *testing.T, method, url, token, body string) (int, []byte) {
-	t.Helper()
-	var r io.Reader
-	if body != "" {
-		r = strings.NewReader(body)
-	}
-	req, err := http.NewRequest(method, url, r)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if body != "" {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatalf("%s %s: %v", method, url, err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, b
-}
-
-func adminToken(t *testing.T, dir string) string {
-	t.Helper()
-	b, err := os.ReadFile(filepath.Join(dir, "admin.token"))
-	if err != nil {
-		t.Fatalf("admin token: %v", err)
-	}
-	fi, _ := os.Stat(filepath.Join(dir, "admin.token"))
-	if fi.Mode().Perm() != 0o600 {
-		t.Errorf("admin.token mode %v, want 0600", fi.Mode().Perm())
-	}
-	return strings.TrimSpace(string(b))
-}
-
 // waitCase polls the case until ok accepts it.
 func waitCase(t *testing.T, base, token, id string, ok func(hotline.Case) bool) hotline.Case {
 	t.Helper()
 	deadline := time.Now().Add(20 * time.Second)
 	var c hotline.Case
 	for time.Now().Before(deadline) {
-		code, b := call(t, "GET", base+"/api/v1/cases/"+id, token, "")
+		code, b := httpDo(t, "GET", base+"/api/v1/cases/"+id, token, "")
 		if code == 200 {
 			c = hotline.Case{}
 			if err := json.Unmarshal(b, &c); err != nil {
@@ -128,11 +89,16 @@ func TestWalkingPipeline(t *testing.T) {
 	dir := t.TempDir()
 	n := start(t, dir)
 	base := "http://" + n.Addr()
-	token := adminToken(t, dir)
+	token := readToken(t, dir)
+	if fi, err := os.Stat(filepath.Join(dir, "admin.token")); err != nil {
+		t.Error(err)
+	} else if fi.Mode().Perm() != 0o600 {
+		t.Errorf("admin.token mode %v, want 0600", fi.Mode().Perm())
+	}
 
 	post := func(url, text string) map[string]string {
 		body, _ := json.Marshal(map[string]string{"url": url, "description": text, "contact": "reporter@example.org"})
-		code, b := call(t, "POST", base+"/api/v1/reports", "", string(body))
+		code, b := httpDo(t, "POST", base+"/api/v1/reports", "", string(body))
 		if code != http.StatusAccepted {
 			t.Fatalf("POST report: %d %s", code, b)
 		}
@@ -145,7 +111,7 @@ func TestWalkingPipeline(t *testing.T) {
 	if a["case_id"] == "" || a["case_id"] != b["case_id"] {
 		t.Fatalf("case ids %q and %q differ", a["case_id"], b["case_id"])
 	}
-	if code, body := call(t, "POST", base+"/api/v1/reports", "", `{"url":`); code != 400 {
+	if code, body := httpDo(t, "POST", base+"/api/v1/reports", "", `{"url":`); code != 400 {
 		t.Errorf("malformed body: %d %s", code, body)
 	}
 	c := waitCase(t, base, token, a["case_id"], func(c hotline.Case) bool { return c.ReportCount == 2 })
@@ -155,7 +121,7 @@ func TestWalkingPipeline(t *testing.T) {
 	if c.CanonicalURL != "https://example.com/board/thread/123" || len(c.Reports) != 2 || len(c.Evidence) == 0 {
 		t.Errorf("case %+v", c)
 	}
-	_, raw := call(t, "GET", base+"/api/v1/cases/"+c.ID, token, "")
+	_, raw := httpDo(t, "GET", base+"/api/v1/cases/"+c.ID, token, "")
 	if bytes.Contains(raw, []byte("reporter@example.org")) {
 		t.Error("the case API shows the reporter's contact")
 	}
@@ -164,14 +130,14 @@ func TestWalkingPipeline(t *testing.T) {
 	n2 := start(t, dir)
 	defer stop(t, n2)
 	base = "http://" + n2.Addr()
-	if adminToken(t, dir) != token {
+	if readToken(t, dir) != token {
 		t.Error("the admin token changed across a restart")
 	}
 	c = waitCase(t, base, token, a["case_id"], func(hotline.Case) bool { return true })
 	if c.ReportCount != 2 || c.Category != hotline.CriminalRecruitment {
 		t.Errorf("after restart: count %d category %s", c.ReportCount, c.Category)
 	}
-	code, body := call(t, "GET", base+"/api/v1/cases?limit=1", token, "")
+	code, body := httpDo(t, "GET", base+"/api/v1/cases?limit=1", token, "")
 	var page struct {
 		Total int            `json:"total"`
 		Cases []hotline.Case `json:"cases"`
@@ -208,12 +174,12 @@ func TestAcceptedBeforeCrashIsProcessed(t *testing.T) {
 	}
 	n := start(t, dir)
 	defer stop(t, n)
-	token := adminToken(t, dir)
+	token := readToken(t, dir)
 	base := "http://" + n.Addr()
 	deadline := time.Now().Add(20 * time.Second)
-	for !strings.Contains(metrics(t, base), "hotline_reports_stored_total 2") {
+	for !strings.Contains(scrape(t, base), "hotline_reports_stored_total 2") {
 		if time.Now().After(deadline) {
-			t.Fatalf("the tracker did not process both deliveries:\n%s", metrics(t, base))
+			t.Fatalf("the tracker did not process both deliveries:\n%s", scrape(t, base))
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
@@ -221,10 +187,4 @@ func TestAcceptedBeforeCrashIsProcessed(t *testing.T) {
 	if c.ReportCount != 1 || c.Category != hotline.SuicideInducement {
 		t.Errorf("case after restart: count %d category %s", c.ReportCount, c.Category)
 	}
-}
-
-func metrics(t *testing.T, base string) string {
-	t.Helper()
-	_, b := call(t, "GET", base+"/metrics", "", "")
-	return string(b)
 }
