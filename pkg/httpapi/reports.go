@@ -57,6 +57,23 @@ func decodeObject(body []byte, where string) (map[string]json.RawMessage, error)
 	return fields, nil
 }
 
+// readObject reads a JSON object body of at most limit bytes that may hold
+// only the allowed fields.
+func readObject(w http.ResponseWriter, r *http.Request, limit int64, allowed ...string) (map[string]json.RawMessage, error) {
+	body, err := readBody(w, r, limit)
+	if err != nil {
+		return nil, err
+	}
+	fields, err := decodeObject(body, "body")
+	if err != nil {
+		return nil, err
+	}
+	if err := onlyFields(fields, "", allowed...); err != nil {
+		return nil, err
+	}
+	return fields, nil
+}
+
 // stringField decodes an optional string field.
 func stringField(fields map[string]json.RawMessage, name, path string) (string, error) {
 	raw, ok := fields[name]
@@ -186,17 +203,8 @@ func (s *server) postHits(w http.ResponseWriter, r *http.Request) {
 		writeError(w, s.log, err)
 		return
 	}
-	body, err := readBody(w, r, MaxHitsBody)
+	fields, err := readObject(w, r, MaxHitsBody, "hits")
 	if err != nil {
-		writeError(w, s.log, err)
-		return
-	}
-	fields, err := decodeObject(body, "body")
-	if err != nil {
-		writeError(w, s.log, err)
-		return
-	}
-	if err := onlyFields(fields, "", "hits"); err != nil {
 		writeError(w, s.log, err)
 		return
 	}

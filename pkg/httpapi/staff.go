@@ -132,17 +132,8 @@ type createdKey struct {
 }
 
 func (s *server) createKey(w http.ResponseWriter, r *http.Request) {
-	body, err := readBody(w, r, 4<<10)
+	fields, err := readObject(w, r, 4<<10, "name")
 	if err != nil {
-		writeError(w, s.log, err)
-		return
-	}
-	fields, err := decodeObject(body, "body")
-	if err != nil {
-		writeError(w, s.log, err)
-		return
-	}
-	if err := onlyFields(fields, "", "name"); err != nil {
 		writeError(w, s.log, err)
 		return
 	}

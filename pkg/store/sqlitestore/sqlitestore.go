@@ -263,34 +263,20 @@ func (s *Store) Cases(ctx context.Context, q store.Query) (store.Page, error) {
 		where []string
 		args  []any
 	)
-	if q.Status != "" {
-		where = append(where, "status = ?")
-		args = append(args, q.Status)
+	// filter adds a condition with its argument when the query sets it.
+	filter := func(set bool, cond string, arg any) {
+		if set {
+			where = append(where, cond)
+			args = append(args, arg)
+		}
 	}
-	if q.Category != "" {
-		where = append(where, "category = ?")
-		args = append(args, q.Category)
-	}
-	if q.Subcategory != "" {
-		where = append(where, "subcategory = ?")
-		args = append(args, q.Subcategory)
-	}
-	if q.Host != "" {
-		where = append(where, "host = ?")
-		args = append(args, q.Host)
-	}
-	if q.Source != "" {
-		where = append(where, "EXISTS (SELECT 1 FROM reports r WHERE r.case_id = cases.id AND r.source = ?)")
-		args = append(args, q.Source)
-	}
-	if !q.ReportedBefore.IsZero() {
-		where = append(where, "first_reported_at < ?")
-		args = append(args, nanos(q.ReportedBefore))
-	}
-	if !q.ReportedSince.IsZero() {
-		where = append(where, "first_reported_at >= ?")
-		args = append(args, nanos(q.ReportedSince))
-	}
+	filter(q.Status != "", "status = ?", q.Status)
+	filter(q.Category != "", "category = ?", q.Category)
+	filter(q.Subcategory != "", "subcategory = ?", q.Subcategory)
+	filter(q.Host != "", "host = ?", q.Host)
+	filter(q.Source != "", "EXISTS (SELECT 1 FROM reports r WHERE r.case_id = cases.id AND r.source = ?)", q.Source)
+	filter(!q.ReportedBefore.IsZero(), "first_reported_at < ?", nanos(q.ReportedBefore))
+	filter(!q.ReportedSince.IsZero(), "first_reported_at >= ?", nanos(q.ReportedSince))
 	cond := ""
 	if len(where) > 0 {
 		cond = " WHERE " + strings.Join(where, " AND ")
