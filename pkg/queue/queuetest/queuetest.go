@@ -248,6 +248,9 @@ func testResumeFromCommitted(t *testing.T, open Open) {
 			t.Errorf("message %s neither handled before the restart nor after", s.Value)
 		}
 	}
+	if seen["m000"] {
+		t.Error("after a restart the group started over from the beginning: its committed position was lost")
+	}
 }
 
 func testRetryThenSucceed(t *testing.T, open Open) {
