@@ -331,5 +331,4 @@ func TestLoginPage(t *testing.T) {
 			}
 		})
 	}
-	_ = tok
 }
