@@ -138,7 +138,7 @@ func (c *Classifier) analyze(a *analysis, text string) {
 // tokenises the text and computes its features.
 func (c *Classifier) features(a *analysis, text string) {
 	a.text = textnorm.Normalize(text)
-	a.lex.reset(len(c.labels.subs), len(c.labels.kinds))
+	a.lex.reset(c.labels)
 	a.hits = c.lex.match(a.hits, a.text.Fold, &a.lex)
 	a.masks = findMasks(a.masks[:0], a.text.Norm)
 	a.cues = cueSet{}
@@ -316,8 +316,8 @@ func (c *Classifier) evidence(a *analysis, cat int) []hotline.Evidence {
 	ev := []hotline.Evidence{}
 	for i := range a.hits {
 		h := &a.hits[i]
-		if !h.kept {
-			continue
+		if !h.kept || h.group >= conceptGroup {
+			continue // concepts show as model features
 		}
 		e := hotline.Evidence{Term: h.entry.Term, Weight: h.entry.Weight}
 		if h.term != "" {

@@ -219,9 +219,4 @@ func scanCues(fold string, cs *cueSet) {
 		w, rest, _ = strings.Cut(rest, " ")
 		cs.wink = strings.Contains(fold, w)
 	}
-	for rest := winkWords; rest != "" && !cs.wink; {
-		var w string
-		w, rest, _ = strings.Cut(rest, " ")
-		cs.wink = strings.Contains(fold, w)
-	}
 }

@@ -23,10 +23,12 @@ const (
 	fMask                        // a masked contact detail or id, by kind
 	fCue                         // time, money, question
 	fMention                     // lexicon sum of a category's terms only quoted or named
+	fConcept                     // a concept's presence
+	fPair                        // two concepts in one text
 )
 
 func (k featKind) prefix() string {
-	return [...]string{"", "w:", "b:", "c2:", "c3:", "lex:", "lexcat:", "counter:", "rule:", "ruletop:", "mask:", "cue:", "mention:"}[k]
+	return [...]string{"", "w:", "b:", "c2:", "c3:", "lex:", "lexcat:", "counter:", "rule:", "ruletop:", "mask:", "cue:", "mention:", "concept:", "pair:"}[k]
 }
 
 // block reports which normalisation block a kind belongs to: lemma n-grams
@@ -60,6 +62,9 @@ type FeatureParams struct {
 	CharScale float64 `json:"char_scale"` // length of the character n-gram block
 	LexScale  float64 `json:"lex_scale"`  // factor on lexicon and rule features
 	CueScale  float64 `json:"cue_scale"`  // value of mask and cue features
+	// ConceptScale is the value of a concept, and of a pair of concepts,
+	// present with a weight of 1 or more (less: in proportion).
+	ConceptScale float64 `json:"concept_scale"`
 	// MinNorm is the least count an n-gram block is normalised by: a
 	// block of n features has values scale/sqrt(max(n, MinNorm)), so that
 	// the few n-grams of a very short text do not weigh like a long text's.
@@ -68,7 +73,7 @@ type FeatureParams struct {
 
 // DefaultFeatureParams are the parameters Train uses unless told otherwise.
 func DefaultFeatureParams() FeatureParams {
-	return FeatureParams{Bits: 18, SubBits: 15, WordScale: 1, CharScale: 1, LexScale: 2, CueScale: 0.5, MinNorm: 16}
+	return FeatureParams{Bits: 18, SubBits: 15, WordScale: 1, CharScale: 1, LexScale: 2, CueScale: 0.5, ConceptScale: 1, MinNorm: 16}
 }
 
 // FNV-1a, 64 bits, finished with a mixer so that low and high bits are
@@ -164,6 +169,7 @@ func (a *analysis) featurize(p *FeatureParams, lb *labels) {
 			a.addNamed(fCounter, ls*math.Log1p(v), lb.kinds[k])
 		}
 	}
+	a.conceptFeatures(p.ConceptScale, lb)
 	cs := p.CueScale
 	for k, n := range a.cues.masks {
 		if n > 0 {
@@ -206,6 +212,27 @@ func (a *analysis) featurize(p *FeatureParams, lb *labels) {
 	for i := range a.feats {
 		if b := a.feats[i].kind.block(); b != 0 {
 			a.feats[i].v = scale[b]
+		}
+	}
+}
+
+// conceptFeatures adds a feature per concept present and one per pair of
+// concepts present, each worth scale at a concept weight of 1 or more.
+func (a *analysis) conceptFeatures(scale float64, lb *labels) {
+	if scale == 0 {
+		return
+	}
+	for i, vi := range a.lex.concept {
+		if vi <= 0 {
+			continue
+		}
+		wi := min(vi, 1)
+		a.add(fConcept, newHasher(fConcept).str(lb.concepts[i]), float32(scale*wi), lb.concepts[i], "")
+		for j := i + 1; j < len(a.lex.concept); j++ {
+			if vj := a.lex.concept[j]; vj > 0 {
+				h := newHasher(fPair).str(lb.concepts[i]).byte('+').str(lb.concepts[j])
+				a.add(fPair, h, float32(scale*wi*min(vj, 1)), lb.concepts[i], lb.concepts[j])
+			}
 		}
 	}
 }

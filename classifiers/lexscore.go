@@ -26,6 +26,11 @@ const (
 	nPos = catNone // the positive categories come first
 )
 
+// conceptGroup is the hit group of the first concept: each concept is a
+// group of its own, after the positive categories (0..nPos-1) and the
+// counter-evidence (nPos).
+const conceptGroup = nPos + 1
+
 // subLabel is a sub-type: of a positive category, or for none the kind of
 // text.
 type subLabel struct {
@@ -39,10 +44,11 @@ type labels struct {
 	subs     []subLabel     // every sub-type of every category, in hotline order
 	subIndex map[string]int // "category/sub" -> index in subs
 	kinds    []string       // counter-evidence kinds
+	concepts []string       // lexicon.Concepts
 }
 
 func newLabels() *labels {
-	l := &labels{cats: hotline.Categories(), subIndex: map[string]int{}, kinds: lexicon.CounterKinds()}
+	l := &labels{cats: hotline.Categories(), subIndex: map[string]int{}, kinds: lexicon.CounterKinds(), concepts: lexicon.Concepts()}
 	for ci, c := range l.cats {
 		for _, s := range hotline.Subcategories(c) {
 			l.subIndex[string(c)+"/"+s] = len(l.subs)
@@ -95,11 +101,40 @@ func counterEffect(kind string, cat int) float64 {
 // positive.
 const ruleThreshold = 1.5
 
+// entryKey identifies a lexicon entry: its key in its category, or for a
+// concept in "concept/<name>" (one key may mean several concepts).
 type entryKey struct{ key, category string }
 
+func keyOf(key, category, sub string) entryKey {
+	if category == lexicon.Concept {
+		category += "/" + sub
+	}
+	return entryKey{key, category}
+}
+
+// infoOf says where an entry of category and sub counts; ok is false for
+// an unknown category or sub-type.
+func (lb *labels) infoOf(category, sub string) (inf entryInfo, ok bool) {
+	switch category {
+	case lexicon.Counter:
+		inf = entryInfo{group: nPos, sub: slices.Index(lb.kinds, sub)}
+	case lexicon.Concept:
+		c := slices.Index(lb.concepts, sub)
+		inf = entryInfo{group: conceptGroup + c, sub: c}
+	default:
+		inf = entryInfo{group: lb.catIndex(hotline.Category(category)), sub: -1}
+		if i, ok := lb.subIndex[category+"/"+sub]; ok {
+			inf.sub = i
+		}
+	}
+	return inf, inf.group >= 0 && inf.sub >= 0
+}
+
 // entryInfo is where a lexicon entry counts: group is the category index
-// for a positive category or nPos for counter-evidence; sub is the sub-type
-// index in labels.subs, or the counter kind's index in labels.kinds.
+// for a positive category, nPos for counter-evidence, conceptGroup plus the
+// concept's index for a concept; sub is the sub-type index in labels.subs,
+// the counter kind's index in labels.kinds, or the concept's index in
+// labels.concepts.
 type entryInfo struct {
 	group int
 	sub   int
@@ -130,16 +165,11 @@ func newLexIndex(fsys fs.FS, lb *labels) (*lexIndex, error) {
 	}
 	x := &lexIndex{lex: lex, info: make(map[entryKey]entryInfo, lex.Len()), sha256: sum}
 	for _, e := range lex.Entries() {
-		var inf entryInfo
-		if e.Category == lexicon.Counter {
-			inf = entryInfo{group: nPos, sub: slices.Index(lb.kinds, e.Subcategory)}
-		} else {
-			inf = entryInfo{group: lb.catIndex(hotline.Category(e.Category)), sub: lb.subIndex[e.Category+"/"+e.Subcategory]}
-		}
-		if inf.group < 0 || inf.sub < 0 {
+		inf, ok := lb.infoOf(e.Category, e.Subcategory)
+		if !ok {
 			return nil, fmt.Errorf("classifiers: lexicon entry %q: unknown %s/%s", e.Term, e.Category, e.Subcategory)
 		}
-		x.info[entryKey{e.Key, e.Category}] = inf
+		x.info[keyOf(e.Key, e.Category, e.Subcategory)] = inf
 	}
 	x.effect = make([][nPos]float64, len(lb.kinds))
 	for k, kind := range lb.kinds {
@@ -256,14 +286,16 @@ type lexScores struct {
 	sub     []float64     // per sub-type (labels.subs)
 	counter []float64     // per counter kind
 	net     [nPos]float64 // cat reduced by the counter-evidence that concerns it
+	concept []float64     // per concept (labels.concepts)
 }
 
-func (s *lexScores) reset(nSub, nKind int) {
+func (s *lexScores) reset(lb *labels) {
 	s.cat = [nPos]float64{}
 	s.mention = [nPos]float64{}
 	s.net = [nPos]float64{}
-	s.sub = resize(s.sub, nSub)
-	s.counter = resize(s.counter, nKind)
+	s.sub = resize(s.sub, len(lb.subs))
+	s.counter = resize(s.counter, len(lb.kinds))
+	s.concept = resize(s.concept, len(lb.concepts))
 }
 
 // resize returns s with length n, zeroed, reusing its storage.
@@ -281,7 +313,7 @@ func resize[T any](s []T, n int) []T {
 func (x *lexIndex) match(hits []hit, fold string, sc *lexScores) []hit {
 	hits = hits[:0]
 	add := func(m lexicon.Match) {
-		inf := x.info[entryKey{m.Entry.Key, m.Entry.Category}]
+		inf := x.info[keyOf(m.Entry.Key, m.Entry.Category, m.Entry.Subcategory)]
 		hits = append(hits, hit{entry: m.Entry, start: m.Start, end: m.End, entryInfo: inf})
 	}
 	x.lex.Find(fold, add)
@@ -315,6 +347,10 @@ func (x *lexIndex) match(hits []hit, fold string, sc *lexScores) []hit {
 			continue
 		}
 		w := h.entry.Weight
+		if h.group >= conceptGroup {
+			sc.concept[h.sub] += w
+			continue
+		}
 		if h.group == catRecruitment || h.group == catIllegal {
 			if h.denial = denialAfter(fold[h.end:]); h.denial > 0 {
 				w += denialWeight
@@ -372,7 +408,7 @@ func (x *lexIndex) withDerived(entries []DerivedEntry, lb *labels) (*lexIndex, e
 	best := map[entryKey]DerivedEntry{}
 	var order []entryKey
 	for _, e := range entries {
-		k := entryKey{e.Key, e.Category}
+		k := keyOf(e.Key, e.Category, e.Subcategory)
 		if _, ok := x.info[k]; ok {
 			continue
 		}
@@ -390,13 +426,8 @@ func (x *lexIndex) withDerived(entries []DerivedEntry, lb *labels) (*lexIndex, e
 	files := map[string]*strings.Builder{}
 	for _, k := range order {
 		e := best[k]
-		var inf entryInfo
-		if e.Category == lexicon.Counter {
-			inf = entryInfo{group: nPos, sub: slices.Index(lb.kinds, e.Subcategory)}
-		} else {
-			inf = entryInfo{group: lb.catIndex(hotline.Category(e.Category)), sub: lb.subIndex[e.Category+"/"+e.Subcategory]}
-		}
-		if inf.group < 0 || inf.sub < 0 || strings.ContainsAny(e.Key, "\t\n") {
+		inf, ok := lb.infoOf(e.Category, e.Subcategory)
+		if !ok || strings.ContainsAny(e.Key, "\t\n") {
 			return nil, fmt.Errorf("classifiers: derived lexicon entry %q: unknown %s/%s", e.Key, e.Category, e.Subcategory)
 		}
 		inf.term = e.Term

@@ -320,7 +320,7 @@ func deriveEntries(dc *dictContents, lex *lexicon.Lexicon) []DerivedEntry {
 	var out []DerivedEntry
 	for _, e := range lex.Entries() {
 		add := func(key string, w float64) {
-			if key != "" && key != e.Key {
+			if utf8.RuneCountInString(key) >= 2 && key != e.Key {
 				w = math.Max(lexicon.MinWeight, math.Round(w*100)/100)
 				out = append(out, DerivedEntry{Category: e.Category, Subcategory: e.Subcategory, Key: key, Term: e.Term, Weight: w})
 			}
@@ -340,7 +340,7 @@ func deriveEntries(dc *dictContents, lex *lexicon.Lexicon) []DerivedEntry {
 		}
 	}
 	slices.SortFunc(out, func(a, b DerivedEntry) int {
-		return cmp.Or(cmp.Compare(a.Category, b.Category), cmp.Compare(a.Key, b.Key), cmp.Compare(b.Weight, a.Weight))
+		return cmp.Or(cmp.Compare(a.Category, b.Category), cmp.Compare(a.Key, b.Key), cmp.Compare(a.Subcategory, b.Subcategory), cmp.Compare(b.Weight, a.Weight))
 	})
 	return out
 }

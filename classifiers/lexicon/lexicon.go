@@ -13,6 +13,9 @@
 //   - counter.tsv lists counter-evidence, "term<TAB>kind<TAB>weight", where
 //     kind is one of [CounterKinds] (news of arrests, awareness campaigns,
 //     support replies, business details, fiction, food).
+//   - concept.tsv lists concepts, "term<TAB>concept<TAB>weight", where
+//     concept is one of [Concepts]: words that mean little alone (譲る,
+//     報酬, 住所, 一緒に) but whose pairs the classifier learns.
 //   - userdict.csv is a kagome user dictionary that keeps the field's slang
 //     in one token; see [UserDict] and [KagomeUserDict].
 //
@@ -38,6 +41,7 @@ import (
 	"io"
 	"io/fs"
 	"path"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -49,6 +53,10 @@ import (
 // Counter is the Category of counter-evidence entries (counter.tsv); their
 // Subcategory is the kind of counter-evidence.
 const Counter = "counter"
+
+// Concept is the Category of concept entries (concept.tsv); their
+// Subcategory is the concept, one of [Concepts].
+const Concept = "concept"
 
 // Weight bounds: every entry's weight lies in [MinWeight, MaxWeight].
 const (
@@ -101,14 +109,49 @@ func CounterKinds() []string {
 	return []string{"news", "awareness", "support", "business", "fiction", "food"}
 }
 
-func validCounterKind(kind string) bool {
-	for _, k := range CounterKinds() {
-		if k == kind {
-			return true
-		}
+func validCounterKind(kind string) bool { return slices.Contains(CounterKinds(), kind) }
+
+// Concepts returns the concepts concept.tsv may use. A concept is a unit
+// of meaning that says little alone but much in company: a weapon and a
+// transfer make a gun sale, violence and payment a contract, death and
+// togetherness an invitation to die together. The classifier pairs the
+// concepts it finds in a text, so that paraphrases it never saw still meet
+// the pairs it learnt.
+func Concepts() []string {
+	return []string{
+		"weapon",      // guns, ammunition, blades
+		"explosive",   // bombs, explosives, gunpowder
+		"gas",         // toxic gas
+		"drug",        // drugs and their code words
+		"transfer",    // selling, buying, handing over, obtaining
+		"violence",    // killing, hurting, abducting, burning, threatening
+		"request",     // asking someone to do a thing, doing it for them
+		"pay",         // reward, payment, high pay
+		"locate",      // finding where a person lives or is
+		"target",      // a person singled out (あいつ, 元カノ)
+		"organ",       // organs and their donors
+		"trafficking", // people sold, held or sent to work
+		"death",       // dying and its euphemisms
+		"together",    // doing a thing together, on one day, as a group
+		"invite",      // recruiting, gathering, joining
+		"method",      // a way, a tool, a sure or painless means
+		"urge",        // urging or telling someone (to die, to go)
+		"self",        // the writer speaking of themself
+		"finance",     // accounts, cards, phones, SIMs, names
+		"job",         // work, jobs, shifts
+		"secret",      // hiding: no traces, no questions, other apps
+		"illicit",     // unlicensed, unregistered, not legal, real
+		"sex",         // sexual services
+		"gamble",      // betting, casinos
+		"lend",        // lending money
+		"account",     // logins, passwords, accounts of services
+		"cargo",       // parcels, carrying, collecting
+		"elderly",     // old people and their homes: fraud's victims
+		"robbery",     // breaking in, taking by force
 	}
-	return false
 }
+
+func validConcept(c string) bool { return slices.Contains(Concepts(), c) }
 
 // Entry is one line of a lexicon file.
 type Entry struct {
@@ -208,11 +251,16 @@ func Load(fsys fs.FS, key func(string) string) (*Lexicon, error) {
 
 func loadFile(fsys fs.FS, name string, key func(string) string, entries []Entry) ([]Entry, error) {
 	category := strings.TrimSuffix(path.Base(name), ".tsv")
-	validSub := func(sub string) bool { return validCounterKind(sub) }
-	if category != Counter {
+	var validSub func(string) bool
+	switch category {
+	case Counter:
+		validSub = validCounterKind
+	case Concept:
+		validSub = validConcept
+	default:
 		c, err := hotline.ParseCategory(category)
 		if err != nil || c == hotline.None {
-			return nil, &ParseError{File: name, Err: fmt.Errorf("file name is not a positive category id or %q", Counter)}
+			return nil, &ParseError{File: name, Err: fmt.Errorf("file name is not a positive category id, %q or %q", Counter, Concept)}
 		}
 		validSub = func(sub string) bool { return hotline.ValidSubcategory(c, sub) }
 	}
@@ -222,7 +270,9 @@ func loadFile(fsys fs.FS, name string, key func(string) string, entries []Entry)
 	}
 	defer f.Close()
 
-	seen := make(map[string]int) // key -> line, within this file (= category)
+	// key -> line, within this file (= category); a concept file may give
+	// one key to several concepts, never twice to one.
+	seen := make(map[string]int)
 	sc := bufio.NewScanner(f)
 	for n := 1; sc.Scan(); n++ {
 		line := strings.TrimSuffix(sc.Text(), "\r")
@@ -258,10 +308,14 @@ func loadFile(fsys fs.FS, name string, key func(string) string, entries []Entry)
 		if k == "" {
 			return nil, perr("term %q normalises to the empty key", term)
 		}
-		if prev, dup := seen[k]; dup {
+		sk := k
+		if category == Concept {
+			sk += "\t" + sub
+		}
+		if prev, dup := seen[sk]; dup {
 			return nil, perr("term %q has the same key %q as line %d", term, k, prev)
 		}
-		seen[k] = n
+		seen[sk] = n
 		entries = append(entries, Entry{Term: term, Key: k, Category: category, Subcategory: sub, Weight: w})
 	}
 	if err := sc.Err(); err != nil {

@@ -85,11 +85,16 @@ func TestDefault(t *testing.T) {
 			for _, e := range l.Entries() {
 				count[e.Category]++
 				covered[e.Category+"/"+e.Subcategory] = true
-				if e.Category == Counter {
+				switch {
+				case e.Category == Counter:
 					if !slices.Contains(CounterKinds(), e.Subcategory) {
 						t.Errorf("%q: unknown counter kind %q", e.Term, e.Subcategory)
 					}
-				} else if !hotline.ValidSubcategory(hotline.Category(e.Category), e.Subcategory) || e.Subcategory == "" {
+				case e.Category == Concept:
+					if !slices.Contains(Concepts(), e.Subcategory) {
+						t.Errorf("%q: unknown concept %q", e.Term, e.Subcategory)
+					}
+				case !hotline.ValidSubcategory(hotline.Category(e.Category), e.Subcategory) || e.Subcategory == "":
 					t.Errorf("%q: %s has no subcategory %q", e.Term, e.Category, e.Subcategory)
 				}
 				if e.Weight < MinWeight || e.Weight > MaxWeight {
@@ -117,6 +122,11 @@ func TestDefault(t *testing.T) {
 			for _, k := range CounterKinds() {
 				if !covered[Counter+"/"+k] {
 					t.Errorf("no counter terms of kind %s", k)
+				}
+			}
+			for _, k := range Concepts() {
+				if !covered[Concept+"/"+k] {
+					t.Errorf("no terms for concept %s", k)
 				}
 			}
 			t.Logf("entries per category: %v (total %d)", count, l.Len())
