@@ -39,9 +39,12 @@
 // Fold. Text.Span maps a byte range of Norm (or Fold) back to the range of
 // Orig that produced it.
 //
+// A text written mostly in romaji (issho ni shinimasen ka) is written again
+// in hiragana in Norm and Fold (いっしょにしにませんか); see romaji.go.
+//
 // Limits: kanji and their kana readings are not unified (闇バイト and
-// やみバイト are different keys), nor are 当て字 or romaji; small and large
-// kana are distinct. Normalize never panics: invalid UTF-8 bytes become U+FFFD
+// やみバイト are different keys), nor are 当て字; small and large kana are
+// distinct. Normalize never panics: invalid UTF-8 bytes become U+FFFD
 // in Norm and map back to the invalid byte itself.
 package textnorm
 
@@ -329,6 +332,12 @@ func (n *normalizer) finish() {
 
 func (n *normalizer) text() Text {
 	all := n.out.String()
+	if r, sp, ok := romanize(all, n.spans); ok {
+		all, n.spans = r, sp
+		n.out.Reset()
+		n.out.WriteString(all)
+		all = n.out.String()
+	}
 	t := Text{Orig: n.src, Norm: all, Fold: all, spans: n.spans}
 	if !n.hasKata {
 		return t

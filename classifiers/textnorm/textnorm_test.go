@@ -32,6 +32,15 @@ func TestNormalize(t *testing.T) {
 		{"spacing dakuten alone", "゛", "゛", "゛"},
 		// case
 		{"latin lower", "Telegram ID", "telegram id", "telegram id"},
+		// romaji
+		{"romaji", "issho ni shinimasen ka", "いっしょにしにませんか", "いっしょにしにませんか"},
+		{"romaji caps and kana", "URA BAITO 募集", "うらばいと募集", "うらばいと募集"},
+		{"romaji n", "konya kinyoubi gyuunyuu konnichiwa hannya", "こんやきんようびぎゅうにゅうこんにちわはんにゃ", "こんやきんようびぎゅうにゅうこんにちわはんにゃ"},
+		{"romaji double consonant", "kitte matte", "きってまって", "きってまって"},
+		{"romaji keeps others", "uketori dake / tg / 1kai 3man", "うけとりだけ/ tg / 1かい3まん", "うけとりだけ/ tg / 1かい3まん"},
+		{"romaji not english", "hotel ok line", "hotel ok line", "hotel ok line"},
+		{"romaji one word", "kite", "kite", "kite"},
+		{"romaji url", "t.me/xxxx ni kite", "t.me/xxxx ni kite", "t.me/xxxx ni kite"},
 		{"cyrillic lower", "ДА", "да", "да"},
 		// separators between Japanese characters
 		{"spaces", "闇 バ イ ト", "闇バイト", "闇ばいと"},
@@ -380,6 +389,7 @@ func FuzzNormalize(f *testing.F) {
 		"", "闇 バ イ ト", "ﾔﾐﾊﾞｲﾄ", "受/け/子", "ＵＤ募集", "🥦❄️ あります", "U・D", "しにたいいいい",
 		"ね〜！", "ハ゛イト", "㍻ﷺ", "a\xffb", "闇\xe3\x83", "#闇バイト", "t.me/a_b", "a\u0301\u0302",
 		"ｶﾞﾞﾞ", " \u3000\t\n", "I am a cat", "10〜20万", "\u309b\u309b\u309b",
+		"issho ni shinimasen ka", "UKETORI dake / 1kai 3man", "konya wa 🍖 yakiniku",
 	} {
 		f.Add(s)
 	}
