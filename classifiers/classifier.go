@@ -50,6 +50,9 @@ type Classifier struct {
 // second, most of it the dictionary): build one Classifier per process and
 // share it.
 func New(opts Options) (*Classifier, error) {
+	// The dictionary takes most of the time: load it while the model and
+	// the lexicons are read.
+	go preloadDict()
 	var m *model
 	var err error
 	if !opts.NoModel {

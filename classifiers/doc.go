@@ -23,7 +23,10 @@
 //     handles, URLs, phone numbers and ids masked so that no placeholder is
 //     learnt), lexicon sums per sub-type and per counter kind, sums of terms
 //     only quoted or named (「即日即金」という投稿に注意), the rule score per
-//     category, and cues: contact details, money, dates, questions, and
+//     category, concepts and their pairs (concept.tsv: a weapon and a
+//     transfer, violence and payment, death and togetherness, found in
+//     any wording the concept lexicon knows), and cues: contact details,
+//     money, dates, questions, and
 //     the evasion itself (half-width kana, characters spelt apart, 例の,
 //     意味深).
 //  5. A multinomial logistic regression over those features gives the

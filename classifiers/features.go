@@ -217,7 +217,8 @@ func (a *analysis) featurize(p *FeatureParams, lb *labels) {
 }
 
 // conceptFeatures adds a feature per concept present and one per pair of
-// concepts present, each worth scale at a concept weight of 1 or more.
+// concepts present, each worth scale at a concept weight of 1 or more
+// (less: in proportion).
 func (a *analysis) conceptFeatures(scale float64, lb *labels) {
 	if scale == 0 {
 		return

@@ -67,7 +67,11 @@ type TrainInfo struct {
 	// flagged when NoneOffset was chosen; CVHardNegativeRate is the share.
 	MaxHardNegativeRate float64 `json:"max_hard_negative_rate"`
 	CVHardNegativeRate  float64 `json:"cv_hard_negative_rate"`
-	Features            int     `json:"features"` // distinct hashed features in training
+	// SevereBoost is added to the biases of critical_crime and
+	// suicide_inducement, whose misses are the worst (chosen out-of-fold,
+	// after NoneOffset, within the same bound on hard negatives).
+	SevereBoost float64 `json:"severe_boost"`
+	Features    int     `json:"features"` // distinct hashed features in training
 }
 
 // model is a loaded model: two weight matrices over hashed features and a

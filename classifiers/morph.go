@@ -69,6 +69,10 @@ type morph struct {
 	unkClass  []posClass // by unknown-word id
 }
 
+// preloadDict loads the dictionary newMorph(nil) uses; it is loaded once
+// per process, however many times and goroutines ask.
+func preloadDict() { ipa.DictShrink() }
+
 // newMorph builds the analyser over d, or when d is nil over the IPA
 // dictionary without its contents (28 MB instead of 88 MB; ipa.DictShrink
 // loads it once per process and returns the full dictionary if that is

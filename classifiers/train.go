@@ -70,7 +70,7 @@ const DefaultMaxHardNegativeRate = 0.05
 const DefaultClassWeight = "sqrt"
 
 // DefaultL2Grid is the regularisation strengths Train tries by default.
-func DefaultL2Grid() []float64 { return []float64{1e-5, 3e-5, 1e-4, 3e-4} }
+func DefaultL2Grid() []float64 { return []float64{3e-6, 1e-5, 3e-5, 1e-4} }
 
 // Train trains a model on the items of opts.TrainPath and opts.DevPath
 // (see TrainOptions) and writes it to opts.OutPath. Progress goes to log.
@@ -261,6 +261,13 @@ func trainModel(ctx context.Context, opts TrainOptions, trainItems, devItems []I
 		z[catNone] += ti.NoneOffset
 	}
 	fmt.Fprintf(log, "  none offset %+.2f: out-of-fold macro-F1 %.4f, hard negatives flagged %.3f\n", ti.NoneOffset, ti.CVMacroF1, ti.CVHardNegativeRate)
+	var recall float64
+	ti.SevereBoost, ti.CVMacroF1, ti.CVHardNegativeRate, recall = severeBoost(best.oof, catY, hard, maxHard, ti.CVMacroF1)
+	for _, z := range best.oof {
+		z[catCritical] += ti.SevereBoost
+		z[catSuicide] += ti.SevereBoost
+	}
+	fmt.Fprintf(log, "  severe boost %+.2f: out-of-fold macro-F1 %.4f, hard negatives flagged %.3f, recall of critical_crime and suicide_inducement %.4f\n", ti.SevereBoost, ti.CVMacroF1, ti.CVHardNegativeRate, recall)
 	m.info.Temperature, ti.CVNLL = calibrate(best.oof, catY)
 	w, it, fx, err := cat.fit(ctx, best.l2, iters, cat.c)
 	if err != nil {
@@ -272,6 +279,8 @@ func trainModel(ctx context.Context, opts TrainOptions, trainItems, devItems []I
 	m.cat = newQMatrix(mat, nCat)
 	copy(m.catBias[:], bias)
 	m.catBias[catNone] += float32(ti.NoneOffset)
+	m.catBias[catCritical] += float32(ti.SevereBoost)
+	m.catBias[catSuicide] += float32(ti.SevereBoost)
 
 	// The sub-type model, over every sub-type, with the category model's
 	// regularisation.
@@ -649,6 +658,60 @@ func noneOffset(zs [][]float64, y []int, hard []bool, maxHard float64) (off, f1,
 		}
 	}
 	return off, f1, bestRate
+}
+
+// severeMacroF1Loss is the most out-of-fold macro-F1 that severeBoost may
+// give up for recall of the severe categories.
+const severeMacroF1Loss = 0.003
+
+// severeBoost returns the shift, in steps of 0.1 up to 1.5, of the
+// critical_crime and suicide_inducement logits that maximises their pooled
+// recall over logits zs (labels y) while flagging at most maxHard of the
+// hard negatives (or no more than with no shift) and keeping macro-F1
+// within severeMacroF1Loss of f1 (the smallest such shift among equals),
+// with its macro-F1, its rate of flagged hard negatives and the recall.
+func severeBoost(zs [][]float64, y []int, hard []bool, maxHard, f1 float64) (boost, bestF1, hardRate, recall float64) {
+	nHard, nSevere := 0, 0
+	for i, h := range hard {
+		if h {
+			nHard++
+		}
+		if y[i] == catCritical || y[i] == catSuicide {
+			nSevere++
+		}
+	}
+	pred := make([]int, len(zs))
+	z := make([]float64, nCat)
+	bestRecall := -1.0
+	var bound float64
+	for step := 0; step <= 15; step++ {
+		b := float64(step) / 10
+		flagged, found := 0, 0
+		for i, zi := range zs {
+			copy(z, zi)
+			z[catCritical] += b
+			z[catSuicide] += b
+			pred[i] = argmax(z)
+			if hard[i] && pred[i] != catNone {
+				flagged++
+			}
+			if (y[i] == catCritical || y[i] == catSuicide) && pred[i] == y[i] {
+				found++
+			}
+		}
+		rate := float64(flagged) / float64(max(nHard, 1))
+		rec := float64(found) / float64(max(nSevere, 1))
+		f := macroF1(pred, y, nCat)
+		if step == 0 {
+			bound = max(maxHard, rate)
+			boost, bestF1, hardRate, recall, bestRecall = 0, f, rate, rec, rec
+			continue
+		}
+		if rate <= bound && f >= f1-severeMacroF1Loss && rec > bestRecall+1e-9 {
+			boost, bestF1, hardRate, recall, bestRecall = b, f, rate, rec, rec
+		}
+	}
+	return boost, bestF1, hardRate, recall
 }
 
 // calibrate finds the temperature that minimises the negative

@@ -84,6 +84,42 @@ func TestNoneOffsetAndCalibrate(t *testing.T) {
 	}
 }
 
+func TestSevereBoost(t *testing.T) {
+	// Suicide inducement slightly under-scored against none; a hard
+	// negative sits a little below the severe items.
+	var zs [][]float64
+	var y []int
+	var hard []bool
+	add := func(z []float64, label int, h bool) {
+		zs = append(zs, z)
+		y = append(y, label)
+		hard = append(hard, h)
+	}
+	for range 20 {
+		add([]float64{0, 0, 1, 0, 1.2}, catSuicide, false)
+		add([]float64{0, 1, 0, 0, 0}, catCritical, false)
+		add([]float64{1, 0, 0, 0, 0}, catIllegal, false)
+		add([]float64{0, 0, 0, 1, 0}, catRecruitment, false)
+		add([]float64{0, 0, 0, 0, 1}, catNone, false)
+	}
+	add([]float64{0, 0, 1, 0, 1.7}, catNone, true)
+	f1 := macroF1(func() []int {
+		p := make([]int, len(zs))
+		for i, z := range zs {
+			p[i] = argmax(z)
+		}
+		return p
+	}(), y, nCat)
+	b, f, rate, recall := severeBoost(zs, y, hard, 0.05, f1)
+	if b < 0.2 || b > 0.6 || recall != 1 || rate != 0 || f <= f1 {
+		t.Errorf("boost %v, macro-F1 %v (from %v), hard negatives %v, recall %v", b, f, f1, rate, recall)
+	}
+	// With the hard negative in reach the boost stops below it.
+	if b, _, rate, _ := severeBoost(zs, y, hard, 0, f1); b > 0.6 || rate != 0 {
+		t.Errorf("bounded: boost %v, hard negatives %v", b, rate)
+	}
+}
+
 // smallCorpus writes a small stratified slice of the corpus, for training
 // tests that must stay fast.
 func smallCorpus(t *testing.T) (train, dev string) {
