@@ -7,6 +7,7 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -23,6 +24,7 @@ import (
 
 	"github.com/hotline-jp/hotline/classifiers/lexicon"
 	"github.com/hotline-jp/hotline/classifiers/textnorm"
+	"github.com/hotline-jp/hotline/pkg/hotline"
 )
 
 // TrainOptions configure Train.
@@ -54,6 +56,12 @@ type TrainOptions struct {
 	// (every category counts as much), "sqrt" (by the inverse square root
 	// of the category's size) or "none"; "" means DefaultClassWeight.
 	ClassWeight string
+
+	// OOFErrorsPath, if set, names a JSON Lines file to write the items
+	// the cross-validation got wrong (out-of-fold, after the none offset
+	// and the severe boost): errors to learn from without looking at the
+	// test split.
+	OOFErrorsPath string
 
 	// MaxHardNegativeRate is the largest share of hard negatives the
 	// out-of-fold predictions may flag when the none offset is chosen; 0
@@ -268,6 +276,11 @@ func trainModel(ctx context.Context, opts TrainOptions, trainItems, devItems []I
 		z[catSuicide] += ti.SevereBoost
 	}
 	fmt.Fprintf(log, "  severe boost %+.2f: out-of-fold macro-F1 %.4f, hard negatives flagged %.3f, recall of critical_crime and suicide_inducement %.4f\n", ti.SevereBoost, ti.CVMacroF1, ti.CVHardNegativeRate, recall)
+	if opts.OOFErrorsPath != "" {
+		if err := writeOOFErrors(opts.OOFErrorsPath, all, best.oof, catY, lb); err != nil {
+			return nil, err
+		}
+	}
 	m.info.Temperature, ti.CVNLL = calibrate(best.oof, catY)
 	w, it, fx, err := cat.fit(ctx, best.l2, iters, cat.c)
 	if err != nil {
@@ -658,6 +671,32 @@ func noneOffset(zs [][]float64, y []int, hard []bool, maxHard float64) (off, f1,
 		}
 	}
 	return off, f1, bestRate
+}
+
+// writeOOFErrors writes the items whose out-of-fold prediction (logits
+// zs) is not their label, one JSON object a line, in item order.
+func writeOOFErrors(path string, items []Item, zs [][]float64, y []int, lb *labels) error {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	for i, z := range zs {
+		if p := argmax(z); p != y[i] {
+			e := struct {
+				ID        string           `json:"id"`
+				Text      string           `json:"text"`
+				Category  hotline.Category `json:"category"`
+				Sub       string           `json:"subcategory,omitempty"`
+				Predicted hotline.Category `json:"predicted"`
+			}{items[i].ID, items[i].Text, items[i].Category, items[i].Subcategory, lb.cats[p]}
+			if err := enc.Encode(e); err != nil {
+				return fmt.Errorf("out-of-fold errors: %w", err)
+			}
+		}
+	}
+	if err := writeFileAtomic(path, b.Bytes()); err != nil {
+		return fmt.Errorf("out-of-fold errors: %w", err)
+	}
+	return nil
 }
 
 // severeMacroF1Loss is the most out-of-fold macro-F1 that severeBoost may

@@ -3,6 +3,7 @@ package classifiers
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"io"
 	"math"
 	"os"
@@ -10,6 +11,8 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/hotline-jp/hotline/pkg/hotline"
 )
 
 func TestLBFGSQuadratic(t *testing.T) {
@@ -168,7 +171,8 @@ func TestTrainReproducible(t *testing.T) {
 	errs := make([]error, len(names))
 	var wg sync.WaitGroup
 	for i, name := range names {
-		opts := TrainOptions{TrainPath: train, DevPath: dev, OutPath: filepath.Join(dir, name), Seed: 7, Folds: 2, L2Grid: []float64{1e-4}, Iterations: 40}
+		opts := TrainOptions{TrainPath: train, DevPath: dev, OutPath: filepath.Join(dir, name), Seed: 7, Folds: 2, L2Grid: []float64{1e-4}, Iterations: 40,
+			OOFErrorsPath: filepath.Join(dir, name+".errors.jsonl")}
 		wg.Go(func() {
 			if errs[i] = Train(context.Background(), opts, &logs[i]); errs[i] == nil {
 				models[i], errs[i] = os.ReadFile(opts.OutPath)
@@ -185,6 +189,22 @@ func TestTrainReproducible(t *testing.T) {
 	if !bytes.Equal(models[0], models[1]) {
 		t.Fatal("two trainings on the same data gave different models")
 	}
+	// The out-of-fold errors are items of the data, each misclassified.
+	errs0, err := os.ReadFile(filepath.Join(dir, "a.bin.errors.jsonl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(string(errs0)), "\n")
+	for _, l := range lines {
+		var e struct {
+			ID, Text            string
+			Category, Predicted hotline.Category
+		}
+		if err := json.Unmarshal([]byte(l), &e); err != nil || e.ID == "" || e.Text == "" || e.Category == e.Predicted || !e.Predicted.Valid() {
+			t.Errorf("out-of-fold error line %q: %v", l, err)
+		}
+	}
+	t.Logf("%d out-of-fold errors", len(lines))
 	// The model loads, records its data and classifies.
 	c, err := New(Options{ModelPath: filepath.Join(dir, "a.bin")})
 	if err != nil {

@@ -17,6 +17,7 @@ func runTrain(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 	fs.StringVar(&opts.DevPath, "dev", "testdata/corpus/dev.jsonl", "labelled development data, for calibration")
 	fs.StringVar(&opts.OutPath, "out", "classifiers/model/model.bin", "where to write the model")
 	fs.Int64Var(&opts.Seed, "seed", 1, "random seed (same data and seed give the same model)")
+	fs.StringVar(&opts.OOFErrorsPath, "oof-errors", "", "write the items the cross-validation got wrong to this JSON Lines file")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
