@@ -101,15 +101,15 @@ func counterEffect(kind string, cat int) float64 {
 // positive.
 const ruleThreshold = 1.5
 
-// entryKey identifies a lexicon entry: its key in its category, or for a
-// concept in "concept/<name>" (one key may mean several concepts).
-type entryKey struct{ key, category string }
+// entryKey identifies a lexicon entry: its key in its category, and for a
+// concept the concept too (one key may mean several concepts).
+type entryKey struct{ key, category, concept string }
 
 func keyOf(key, category, sub string) entryKey {
 	if category == lexicon.Concept {
-		category += "/" + sub
+		return entryKey{key, category, sub}
 	}
-	return entryKey{key, category}
+	return entryKey{key, category, ""}
 }
 
 // infoOf says where an entry of category and sub counts; ok is false for
