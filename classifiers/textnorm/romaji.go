@@ -161,7 +161,7 @@ func romanize(norm string, spans []span) (string, []span, bool) {
 		return norm, spans, false
 	}
 	var b strings.Builder
-	b.Grow(len(norm) + 2*len(norm))
+	b.Grow(3 * len(norm)) // at most one 3-byte kana per ASCII letter
 	var out []span
 	if spans != nil {
 		out = make([]span, 0, len(spans))
