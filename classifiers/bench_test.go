@@ -50,6 +50,33 @@ func BenchmarkClassify(b *testing.B) {
 	}
 }
 
+// BenchmarkClassifyWhitepaper classifies the lines of the benchmark text
+// that classifiers/bench/compare-mecab.sh times against MeCab (long
+// official prose; ../shared/bench beside the repository, skipped without
+// it).
+func BenchmarkClassifyWhitepaper(b *testing.B) {
+	raw, err := os.ReadFile(filepath.Join("..", "..", "shared", "bench", "whitepaper-2025-ch3.txt"))
+	if err != nil {
+		b.Skipf("no benchmark text: %v", err)
+	}
+	var lines []string
+	n := 0
+	for l := range strings.Lines(string(raw)) {
+		if l = strings.TrimSpace(l); l != "" {
+			lines = append(lines, l)
+			n += len(l)
+		}
+	}
+	c := newClassifier(b, Options{})
+	b.SetBytes(int64(n / len(lines)))
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		c.Classify(lines[i%len(lines)])
+		i++
+	}
+}
+
 // BenchmarkClassifyParallel classifies from GOMAXPROCS goroutines sharing
 // one Classifier, as the pipeline does.
 func BenchmarkClassifyParallel(b *testing.B) {

@@ -7,8 +7,12 @@ import (
 	"encoding/hex"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
+	"github.com/ikawaha/kagome-dict/ipa"
+
+	"github.com/hotline-jp/hotline/classifiers/internal/dictpack"
 	"github.com/hotline-jp/hotline/classifiers/lexicon"
 )
 
@@ -114,6 +118,22 @@ func TestEmbeddedModelCurrent(t *testing.T) {
 	t.Logf("model %.12s: %d+%d items, l2 %g, temperature %.3f, none offset %+.2f, cross-validated macro-F1 %.4f, %d features",
 		m.sha256, info.Training.TrainItems, info.Training.DevItems, info.Training.L2, info.Temperature,
 		info.Training.NoneOffset, info.Training.CVMacroF1, info.Training.Features)
+}
+
+// TestEmbeddedDictCurrent checks that the embedded dictionary pack holds
+// the IPA dictionary of the kagome-dict version in go.mod.
+func TestEmbeddedDictCurrent(t *testing.T) {
+	b, err := modelFS.ReadFile(embeddedDictPath)
+	if err != nil {
+		t.Fatalf("no embedded dictionary pack: run go generate ./classifiers (%v)", err)
+	}
+	got, err := dictpack.Decode(b)
+	if err != nil {
+		t.Fatalf("%s: %v: run go generate ./classifiers", embeddedDictPath, err)
+	}
+	if diff := dictpack.Diff(got, ipa.DictShrink()); diff != nil {
+		t.Errorf("%s differs from kagome's IPA dictionary in the %s: run go generate ./classifiers", embeddedDictPath, strings.Join(diff, ", "))
+	}
 }
 
 func TestLemmaTable(t *testing.T) {

@@ -1,16 +1,44 @@
 package classifiers
 
+//go:generate go run ./internal/cmd/packdict -out model/ipa.dictpack
+
 import (
+	"errors"
 	"fmt"
+	"io/fs"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/ikawaha/kagome-dict/dict"
 	"github.com/ikawaha/kagome-dict/ipa"
 	"github.com/ikawaha/kagome/v2/tokenizer/lattice"
 
+	"github.com/hotline-jp/hotline/classifiers/internal/dictpack"
 	"github.com/hotline-jp/hotline/classifiers/lexicon"
 )
+
+// embeddedDictPath is the dictionary pack the classifier runs on: kagome's
+// IPA dictionary without its contents, packed by `go generate` (see package
+// dictpack) so that it loads in tens of milliseconds, not most of a second.
+const embeddedDictPath = "model/ipa.dictpack"
+
+// runtimeDict loads the dictionary the classifier runs on, once per process
+// however many classifiers and goroutines ask: the embedded pack, or
+// kagome's own IPA dictionary without contents if there is no pack.
+var runtimeDict = sync.OnceValues(func() (*dict.Dict, error) {
+	b, err := fs.ReadFile(modelFS, embeddedDictPath)
+	if errors.Is(err, fs.ErrNotExist) {
+		return ipa.DictShrink(), nil
+	}
+	if err == nil {
+		var d *dict.Dict
+		if d, err = dictpack.Decode(b); err == nil {
+			return d, nil
+		}
+	}
+	return nil, fmt.Errorf("classifiers: embedded dictionary: %w", err)
+})
 
 // posClass is the coarse part of speech the features need.
 type posClass uint8
@@ -69,17 +97,18 @@ type morph struct {
 	unkClass  []posClass // by unknown-word id
 }
 
-// preloadDict loads the dictionary newMorph(nil) uses; it is loaded once
-// per process, however many times and goroutines ask.
-func preloadDict() { ipa.DictShrink() }
+// preloadDict loads the dictionary newMorph(nil) uses (see runtimeDict).
+func preloadDict() { _, _ = runtimeDict() }
 
 // newMorph builds the analyser over d, or when d is nil over the IPA
-// dictionary without its contents (28 MB instead of 88 MB; ipa.DictShrink
-// loads it once per process and returns the full dictionary if that is
-// already loaded).
+// dictionary without its contents (28 MB instead of 88 MB), loaded once per
+// process by runtimeDict.
 func newMorph(d *dict.Dict) (*morph, error) {
 	if d == nil {
-		d = ipa.DictShrink()
+		var err error
+		if d, err = runtimeDict(); err != nil {
+			return nil, err
+		}
 	}
 	ud, err := lexicon.KagomeUserDict()
 	if err != nil {
