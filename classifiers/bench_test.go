@@ -34,9 +34,12 @@ func benchTexts(tb testing.TB) []string {
 
 // BenchmarkClassify classifies the test split's texts one after another
 // (ns/op is per text; SetBytes makes MB/s the throughput in UTF-8).
-func BenchmarkClassify(b *testing.B) {
+func BenchmarkClassify(b *testing.B) { benchClassify(b, benchTexts(b)) }
+
+// benchClassify classifies texts one after another, reporting the mean
+// text's size as bytes per op.
+func benchClassify(b *testing.B, texts []string) {
 	c := newClassifier(b, Options{})
-	texts := benchTexts(b)
 	n := 0
 	for _, t := range texts {
 		n += len(t)
@@ -60,21 +63,12 @@ func BenchmarkClassifyWhitepaper(b *testing.B) {
 		b.Skipf("no benchmark text: %v", err)
 	}
 	var lines []string
-	n := 0
 	for l := range strings.Lines(string(raw)) {
 		if l = strings.TrimSpace(l); l != "" {
 			lines = append(lines, l)
-			n += len(l)
 		}
 	}
-	c := newClassifier(b, Options{})
-	b.SetBytes(int64(n / len(lines)))
-	b.ReportAllocs()
-	i := 0
-	for b.Loop() {
-		c.Classify(lines[i%len(lines)])
-		i++
-	}
+	benchClassify(b, lines)
 }
 
 // BenchmarkClassifyParallel classifies from GOMAXPROCS goroutines sharing
