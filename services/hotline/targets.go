@@ -15,6 +15,7 @@ import (
 	"github.com/hotline-jp/hotline/classifiers"
 	"github.com/hotline-jp/hotline/pkg/logging"
 	"github.com/hotline-jp/hotline/pkg/node"
+	"github.com/hotline-jp/hotline/pkg/queue/kafkaqueue"
 )
 
 // The targets of distributed mode: one stage per process, joined by Kafka.
@@ -26,6 +27,9 @@ const (
 	envESUsername = "HOTLINE_ES_USERNAME"
 	envESPassword = "HOTLINE_ES_PASSWORD"
 	envESAPIKey   = "HOTLINE_ES_API_KEY" // base64 "id:key"
+
+	envKafkaUsername = "HOTLINE_KAFKA_USERNAME"
+	envKafkaPassword = "HOTLINE_KAFKA_PASSWORD"
 )
 
 // stageFlags are the flags every stage has.
@@ -44,6 +48,9 @@ type stageFlags struct {
 	heartbeat         *time.Duration
 	logLevel          *string
 	logFormat         *string
+	kafkaTLS          *bool
+	kafkaCACert       *string
+	kafkaSASL         *string
 
 	// store flags, for the stages that have them
 	store    *string
@@ -69,6 +76,9 @@ func newStageFlags(name, defaultAddr string, stderr io.Writer) *stageFlags {
 		heartbeat:         fs.Duration("heartbeat-interval", time.Second, "consumer group heartbeat interval"),
 		logLevel:          fs.String("log-level", "info", "log level: debug, info, warn, error"),
 		logFormat:         fs.String("log-format", "json", "log format: json or console"),
+		kafkaTLS:          fs.Bool("kafka-tls", false, "connect to the brokers over TLS, verifying them against the system's roots"),
+		kafkaCACert:       fs.String("kafka-ca-cert", "", "PEM file of the private CA that signed the brokers' certificates (implies --kafka-tls)"),
+		kafkaSASL:         fs.String("kafka-sasl", "", "SASL mechanism: PLAIN (with TLS only), SCRAM-SHA-256 or SCRAM-SHA-512; credentials from $"+envKafkaUsername+" and $"+envKafkaPassword),
 	}
 }
 
@@ -126,6 +136,25 @@ func (f *stageFlags) parse(args []string) (node.StageConfig, *zap.Logger, error)
 	cfg.Kafka.SessionTimeout = *f.sessionTimeout
 	cfg.Kafka.HeartbeatInterval = *f.heartbeat
 	cfg.Kafka.RebalanceTimeout = *f.sessionTimeout
+	sec := kafkaqueue.Security{
+		TLS: *f.kafkaTLS, SASL: *f.kafkaSASL,
+		Username: os.Getenv(envKafkaUsername), Password: os.Getenv(envKafkaPassword),
+	}
+	if sec.SASL != "" && (sec.Username == "" || sec.Password == "") {
+		return node.StageConfig{}, nil, usageError(fmt.Sprintf("--kafka-sasl %s needs $%s and $%s", sec.SASL, envKafkaUsername, envKafkaPassword))
+	}
+	if *f.kafkaCACert != "" {
+		pem, err := os.ReadFile(*f.kafkaCACert)
+		if err != nil {
+			return node.StageConfig{}, nil, fmt.Errorf("--kafka-ca-cert: %w", err)
+		}
+		sec.CACert = pem
+	}
+	dialer, err := sec.Dialer()
+	if err != nil {
+		return node.StageConfig{}, nil, usageError(err.Error())
+	}
+	cfg.Kafka.Dialer = dialer
 	spec.Apply(&cfg.Kafka)
 	if f.store != nil {
 		cfg.Store, cfg.DataDir, cfg.ElasticsearchURLs = *f.store, *f.data, splitList(*f.es)

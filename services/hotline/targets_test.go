@@ -53,15 +53,25 @@ func TestStageFlags(t *testing.T) {
 		args      []string
 		want      string
 		usage     bool
+		noCreds   bool // without $HOTLINE_KAFKA_PASSWORD
 	}{
-		{"no brokers", false, nil, "--brokers is required", true},
-		{"stray argument", false, []string{"--brokers", "a:1", "extra"}, "takes no arguments", true},
-		{"bad spec", false, []string{"--brokers", "a:1", "--topics-config", filepath.Join(t.TempDir(), "none.json")}, "topic spec", true},
-		{"ISR above replicas", false, []string{"--brokers", "a:1", "--replication-factor", "1", "--min-insync-replicas", "2"}, "exceeds", true},
-		{"unknown store", true, []string{"--brokers", "a:1", "--store", "mysql"}, `--store "mysql"`, true},
-		{"log level", false, []string{"--brokers", "a:1", "--log-level", "loud"}, "log level", true},
+		{"no brokers", false, nil, "--brokers is required", true, false},
+		{"stray argument", false, []string{"--brokers", "a:1", "extra"}, "takes no arguments", true, false},
+		{"bad spec", false, []string{"--brokers", "a:1", "--topics-config", filepath.Join(t.TempDir(), "none.json")}, "topic spec", true, false},
+		{"ISR above replicas", false, []string{"--brokers", "a:1", "--replication-factor", "1", "--min-insync-replicas", "2"}, "exceeds", true, false},
+		{"unknown store", true, []string{"--brokers", "a:1", "--store", "mysql"}, `--store "mysql"`, true, false},
+		{"log level", false, []string{"--brokers", "a:1", "--log-level", "loud"}, "log level", true, false},
+		{"SASL PLAIN without TLS", false, []string{"--brokers", "a:1", "--kafka-sasl", "plain"}, "TLS", true, false},
+		{"SASL without credentials", false, []string{"--brokers", "a:1", "--kafka-sasl", "SCRAM-SHA-512"}, envKafkaUsername, true, true},
+		{"unknown SASL", false, []string{"--brokers", "a:1", "--kafka-sasl", "kerberos"}, "kerberos", true, false},
+		{"missing Kafka CA", false, []string{"--brokers", "a:1", "--kafka-ca-cert", filepath.Join(t.TempDir(), "none.pem")}, "--kafka-ca-cert", false, false},
 	} {
 		t.Run(c.name, func(t *testing.T) {
+			t.Setenv(envKafkaUsername, "hotline")
+			t.Setenv(envKafkaPassword, "s3cret")
+			if c.noCreds {
+				t.Setenv(envKafkaPassword, "")
+			}
 			_, err := parse(c.withStore, c.args...)
 			var ue usageError
 			if err == nil || !strings.Contains(err.Error(), c.want) || errors.As(err, &ue) != c.usage {
@@ -69,6 +79,16 @@ func TestStageFlags(t *testing.T) {
 			}
 		})
 	}
+	t.Setenv(envKafkaUsername, "hotline")
+	t.Setenv(envKafkaPassword, "s3cret")
+	cfg, err = parse(false, "--brokers", "a:1", "--kafka-tls", "--kafka-sasl", "SCRAM-SHA-256")
+	if err != nil {
+		t.Fatalf("TLS and SCRAM: %v", err)
+	}
+	if d := cfg.Kafka.Dialer; d == nil || d.TLS == nil || d.SASLMechanism == nil || d.SASLMechanism.Name() != "SCRAM-SHA-256" {
+		t.Errorf("dialer %+v: want TLS and SCRAM-SHA-256", d)
+	}
+
 	if !node.StoreAvailable(node.StoreElasticsearch) {
 		_, err := parse(true, "--brokers", "a:1", "--store", "elasticsearch", "--es", "http://127.0.0.1:9200")
 		if err == nil || err.Error() != "--store elasticsearch: not available in this build" {
