@@ -40,7 +40,9 @@
 // Orig that produced it.
 //
 // A text written mostly in romaji (issho ni shinimasen ka) is written again
-// in hiragana in Norm and Fold (いっしょにしにませんか); see romaji.go.
+// in hiragana in Norm and Fold (いっしょにしにませんか); see romaji.go. A
+// kanji that imitates a katakana between two katakana (ス力ウト, サ一ビス) is
+// written as that katakana; see lookalike.go.
 //
 // Limits: kanji and their kana readings are not unified (闇バイト and
 // やみバイト are different keys), nor are 当て字; small and large kana are
@@ -337,6 +339,13 @@ func (n *normalizer) text() Text {
 		n.out.Reset()
 		n.out.WriteString(all)
 		all = n.out.String()
+	}
+	if n.hasKata {
+		if l, ok := lookalikes(all); ok {
+			n.out.Reset()
+			n.out.WriteString(l)
+			all = n.out.String()
+		}
 	}
 	t := Text{Orig: n.src, Norm: all, Fold: all, spans: n.spans}
 	if !n.hasKata {

@@ -30,6 +30,12 @@ func TestNormalize(t *testing.T) {
 		{"spacing dakuten", "ハ゛イト", "バイト", "ばいと"},
 		{"spacing handakuten", "ハ゜チンコ", "パチンコ", "ぱちんこ"},
 		{"spacing dakuten alone", "゛", "゛", "゛"},
+		// look-alike kanji between katakana
+		{"kanji one for long vowel", "サ一ビス", "サービス", "さーびす"},
+		{"kanji power for ka", "ス力ウト 受け子", "スカウト受け子", "すかうと受け子"},
+		{"half-width around kanji", "ﾊﾞ一ﾄ", "バート", "ばーと"},
+		{"kanji stays beside kanji", "メイン一本 協力 口座", "メイン一本協力口座", "めいん一本協力口座"},
+		{"kanji stays at a word edge", "カ一", "カ一", "か一"},
 		// case
 		{"latin lower", "Telegram ID", "telegram id", "telegram id"},
 		// romaji
