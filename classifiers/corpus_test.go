@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/hotline-jp/hotline/classifiers/textnorm"
 	"github.com/hotline-jp/hotline/pkg/hotline"
 )
 
@@ -184,4 +185,38 @@ func TestCorpusComposition(t *testing.T) {
 		}
 	}
 	t.Logf("%d items: %d positive (%d evasive), %d none (%d hard negatives)", len(items), pos, evasive, none, hard)
+}
+
+// TestHeldOutSetsApart checks that the blind and contrast sets share no id
+// and no normalised text with the corpus the model is trained on, nor with
+// each other: their figures mean something only if nothing leaked.
+func TestHeldOutSetsApart(t *testing.T) {
+	src, err := ReadCorpusDir(filepath.Join(corpusDir, "src"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	owner := map[string]string{} // id or normalised text -> set
+	add := func(set string, items []Item) {
+		for _, it := range items {
+			for _, k := range []string{"id:" + it.ID, "text:" + textnorm.Normalize(it.Text).Fold} {
+				if o, ok := owner[k]; ok && o != set {
+					t.Errorf("%s: %s also in %s", set, strings.TrimPrefix(strings.TrimPrefix(k, "id:"), "text:"), o)
+				}
+				owner[k] = set
+			}
+		}
+	}
+	add("src", src)
+	for _, set := range []string{"blind", "contrast"} {
+		f, err := os.Open(filepath.Join(corpusDir, set, set+".jsonl"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		items, err := ReadItems(f)
+		f.Close()
+		if err != nil {
+			t.Fatalf("%s: %v", set, err)
+		}
+		add(set, items)
+	}
 }
