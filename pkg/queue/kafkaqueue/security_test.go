@@ -73,7 +73,9 @@ func TestTLS(t *testing.T) {
 	refused(t, c.ListenAddrs(), kafkaqueue.Security{TLS: true, SASL: "PLAIN", Username: "hotline", Password: "s3cret"})
 }
 
-func roundTrip(t *testing.T, brokers []string, s kafkaqueue.Security) {
+// secureConfig is the tests' queue configuration, reaching the brokers as
+// s says.
+func secureConfig(t *testing.T, brokers []string, s kafkaqueue.Security) kafkaqueue.Config {
 	t.Helper()
 	d, err := s.Dialer()
 	if err != nil {
@@ -81,7 +83,12 @@ func roundTrip(t *testing.T, brokers []string, s kafkaqueue.Security) {
 	}
 	cfg := config(brokers, policy())
 	cfg.Dialer = d
-	q := newQueue(t, cfg)
+	return cfg
+}
+
+func roundTrip(t *testing.T, brokers []string, s kafkaqueue.Security) {
+	t.Helper()
+	q := newQueue(t, secureConfig(t, brokers, s))
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	if err := q.Publish(ctx, "t.secure", queue.Message{Key: "k", Value: []byte("hello")}); err != nil {
@@ -111,12 +118,7 @@ func roundTrip(t *testing.T, brokers []string, s kafkaqueue.Security) {
 
 func refused(t *testing.T, brokers []string, s kafkaqueue.Security) {
 	t.Helper()
-	d, err := s.Dialer()
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg := config(brokers, policy())
-	cfg.Dialer = d
+	cfg := secureConfig(t, brokers, s)
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	q, err := kafkaqueue.New(ctx, cfg)
