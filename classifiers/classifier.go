@@ -280,7 +280,15 @@ func round4(x float64) float64 { return math.Round(x*1e4) / 1e4 }
 // counter-evidence).
 func (c *Classifier) subcategory(a *analysis, cat int) string {
 	if c.model != nil {
-		return c.labels.subs[c.model.scoreSub(a, cat)].name
+		name := c.labels.subs[c.model.scoreSub(a, cat)].name
+		if name == "generic" {
+			// The catch-all says the role is unknown; a role the text
+			// names outright (受け子, 運び屋) says otherwise.
+			if role, w := c.strongestSub(a, cat, false); w >= namedRole {
+				return role
+			}
+		}
+		return name
 	}
 	if cat == catNone {
 		best, kind := 0.0, "everyday"
@@ -294,12 +302,23 @@ func (c *Classifier) subcategory(a *analysis, cat int) string {
 		}
 		return kind
 	}
-	// A specific sub-type with evidence beats the catch-all "generic"
-	// (高額報酬 and the like say nothing about the role).
+	name, _ := c.strongestSub(a, cat, true)
+	return name
+}
+
+// namedRole is the least lexicon weight of a specific sub-type that
+// overrides the sub-type model's "generic".
+const namedRole = 1.5
+
+// strongestSub returns the sub-type of category cat with the most lexicon
+// weight, and the weight. A specific sub-type with evidence beats the
+// catch-all "generic" (高額報酬 and the like say nothing about the role),
+// which counts at most genericCap, or not at all without withGeneric.
+func (c *Classifier) strongestSub(a *analysis, cat int, withGeneric bool) (string, float64) {
 	best, name := 0.0, ""
 	for i, v := range a.lex.sub {
 		s := c.labels.subs[i]
-		if s.cat != cat {
+		if s.cat != cat || (s.name == "generic" && !withGeneric) {
 			continue
 		}
 		if s.name == "generic" && v > 0 {
@@ -309,7 +328,7 @@ func (c *Classifier) subcategory(a *analysis, cat int) string {
 			best, name = v, s.name
 		}
 	}
-	return name
+	return name, best
 }
 
 // evidence lists the lexicon hits that counted, in text order, with their
