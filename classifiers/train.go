@@ -78,7 +78,7 @@ const DefaultMaxHardNegativeRate = 0.05
 const DefaultClassWeight = "sqrt"
 
 // DefaultL2Grid is the regularisation strengths Train tries by default.
-func DefaultL2Grid() []float64 { return []float64{1e-6, 3e-6, 1e-5, 3e-5} }
+func DefaultL2Grid() []float64 { return []float64{1e-7, 3e-7, 1e-6, 3e-6} }
 
 // Train trains a model on the items of opts.TrainPath and opts.DevPath
 // (see TrainOptions) and writes it to opts.OutPath. Progress goes to log.
