@@ -14,11 +14,14 @@
 //     reviewer sees, with spans in the original text.
 //  3. Morphological analysis, sentence by sentence (split on 。！？!?; the
 //     normalisation has already joined words broken across lines), with
-//     kagome over the IPA dictionary and the lexicon's user dictionary, which
+//     kagome's IPA dictionary and the lexicon's user dictionary, which
 //     keeps the field's slang whole. The dictionary is loaded once per
 //     process, from a pack embedded in the model directory (package
 //     internal/dictpack: about 80 ms instead of most of a second), and
-//     shared: the lattice is goroutine-safe.
+//     shared. The best path through the lattice is found by package
+//     internal/viterbi: the same segmentation as kagome's tokenizer (its
+//     tests compare the two on every corpus text and on random input), in
+//     less than half the time, with no allocation per node.
 //  4. Features, hashed into a fixed space: lemma unigrams and bigrams
 //     (inflected words reduced to their base form by the model's lemma
 //     table), character 2- and 3-grams of the folded text (digits folded,

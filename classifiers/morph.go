@@ -12,9 +12,9 @@ import (
 
 	"github.com/ikawaha/kagome-dict/dict"
 	"github.com/ikawaha/kagome-dict/ipa"
-	"github.com/ikawaha/kagome/v2/tokenizer/lattice"
 
 	"github.com/hotline-jp/hotline/classifiers/internal/dictpack"
+	"github.com/hotline-jp/hotline/classifiers/internal/viterbi"
 	"github.com/hotline-jp/hotline/classifiers/lexicon"
 )
 
@@ -86,12 +86,15 @@ type token struct {
 	pos        posClass
 }
 
-// morph is the morphological analyser: kagome's lattice over the IPA
-// dictionary with the lexicon's user dictionary. It is immutable and safe
-// for concurrent use.
+// morph is the morphological analyser: the best path through the lattice
+// of the IPA dictionary with the lexicon's user dictionary, as kagome's
+// tokenizer finds it (package viterbi finds the same path, faster). It is
+// immutable and safe for concurrent use.
 type morph struct {
 	dict      *dict.Dict
 	udict     *dict.UserDict
+	seg       *viterbi.Segmenter
+	bufs      sync.Pool  // *[]viterbi.Morpheme
 	nameClass []posClass // by POS name id, for the first POS level
 	numName   int        // name id of 数 (second level), -1 if absent
 	unkClass  []posClass // by unknown-word id
@@ -114,7 +117,12 @@ func newMorph(d *dict.Dict) (*morph, error) {
 	if err != nil {
 		return nil, fmt.Errorf("classifiers: %w", err)
 	}
-	m := &morph{dict: d, udict: ud, numName: -1}
+	seg, err := viterbi.New(d, ud)
+	if err != nil {
+		return nil, fmt.Errorf("classifiers: %w", err)
+	}
+	m := &morph{dict: d, udict: ud, seg: seg, numName: -1}
+	m.bufs.New = func() any { return new([]viterbi.Morpheme) }
 	m.nameClass = make([]posClass, len(d.POSTable.NameList))
 	for i, n := range d.POSTable.NameList {
 		m.nameClass[i] = posClassOf(n)
@@ -141,25 +149,20 @@ func (m *morph) tokenize(dst []token, sentence string, base int, lemmas *lemmaTa
 	if sentence == "" {
 		return dst
 	}
-	la := lattice.New(m.dict, m.udict)
-	la.Build(sentence)
-	la.Forward(lattice.Normal)
-	la.Backward(lattice.Normal)
-	for i := len(la.Output) - 1; i >= 0; i-- {
-		n := la.Output[i]
-		if n.Class == lattice.DUMMY || n.Surface == "" {
-			continue // BOS, EOS
-		}
+	buf := m.bufs.Get().(*[]viterbi.Morpheme)
+	defer m.bufs.Put(buf)
+	*buf = m.seg.Segment((*buf)[:0], sentence)
+	for _, n := range *buf {
 		t := token{
-			surface: n.Surface,
-			lemma:   n.Surface,
-			start:   base + n.Position,
-			end:     base + n.Position + len(n.Surface),
+			surface: sentence[n.Start:n.End],
+			start:   base + int(n.Start),
+			end:     base + int(n.End),
 			id:      -1,
 		}
+		t.lemma = t.surface
 		switch n.Class {
-		case lattice.KNOWN:
-			t.id = int32(n.ID)
+		case viterbi.Known:
+			t.id = n.ID
 			if pos := m.dict.POSTable.POSs[n.ID]; len(pos) > 0 {
 				t.pos = m.nameClass[pos[0]]
 				if t.pos == posNoun && len(pos) > 1 && int(pos[1]) == m.numName {
@@ -171,13 +174,13 @@ func (m *morph) tokenize(dst []token, sentence string, base int, lemmas *lemmaTa
 					t.lemma = l
 				}
 			}
-		case lattice.UNKNOWN:
-			if n.ID < len(m.unkClass) {
+		case viterbi.Unknown:
+			if int(n.ID) < len(m.unkClass) {
 				t.pos = m.unkClass[n.ID]
 			}
-		case lattice.USER:
+		case viterbi.User:
 			t.pos = posUser
-			t.id = int32(n.ID) // in the user dictionary
+			t.id = n.ID // in the user dictionary
 		}
 		if t.pos == posNoun || t.pos == posOther {
 			if allDigits(t.surface) {
@@ -186,7 +189,6 @@ func (m *morph) tokenize(dst []token, sentence string, base int, lemmas *lemmaTa
 		}
 		dst = append(dst, t)
 	}
-	la.Free()
 	return dst
 }
 

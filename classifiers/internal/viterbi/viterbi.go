@@ -1,0 +1,387 @@
+// Package viterbi segments Japanese text into morphemes over a kagome
+// dictionary: the same lattice and the same best path as kagome's
+// tokenizer in normal mode, computed in one pass over flat arrays.
+//
+// kagome builds its lattice from pooled node objects in per-position
+// lists, finds duplicate dictionary entries through a map and calls back
+// through closures for every prefix match; most of its time goes there, not
+// into the Viterbi arithmetic. A Segmenter reads the same dictionary parts
+// (double-array index, morph costs, connection matrix, character classes,
+// unknown-word dictionary, user dictionary) but keeps the nodes of a
+// sentence in one reusable array, indexes duplicate entries by morph id and
+// scores each node as soon as it is added: every node ending where it
+// starts is already final, because nodes are added in order of their start.
+//
+// Ties between equal-cost paths break as in kagome (the earliest node
+// added wins), so the segmentation is identical; the package's tests check
+// that over the corpus and over random input.
+package viterbi
+
+import (
+	"fmt"
+	"math"
+	"sync"
+	"unicode/utf8"
+
+	"github.com/ikawaha/kagome-dict/dict"
+	"github.com/ikawaha/kagome-dict/dict/trie"
+)
+
+// Class says which dictionary a morpheme's ID refers to.
+type Class uint8
+
+const (
+	// Known morphemes are entries of the system dictionary (dict.Morphs).
+	Known Class = iota + 1
+	// Unknown morphemes are runs of characters of one class, scored by the
+	// unknown-word dictionary (dict.UnkDict.Morphs).
+	Unknown
+	// User morphemes are entries of the user dictionary (its Contents).
+	User
+)
+
+// Morpheme is one segment of the text on the best path.
+type Morpheme struct {
+	Start, End int32 // byte offsets in the segmented text
+	ID         int32 // in the dictionary Class names
+	Class      Class
+}
+
+// Constants of kagome's lattice that decide the segmentation.
+const (
+	maximumCost              = math.MaxInt32
+	maximumUnknownWordLength = 1024
+	terminator               = 0
+)
+
+// Segmenter finds the best segmentation of text. It is immutable and safe
+// for concurrent use; each call borrows scratch space from a pool.
+type Segmenter struct {
+	morphs  []dict.Morph
+	conn    []int16 // conn[left*rows+right]: kagome's transposed matrix
+	rows    int
+	index   trie.DoubleArray
+	dup     []uint16 // extra entries sharing a morph's surface, by morph id
+	user    trie.DoubleArray
+	userDup []uint16
+
+	category []byte // character class by rune, [0] for the rest
+	invoke   []bool // by class: try unknown words even after a match
+	group    []bool // by class: an unknown word runs over the class
+	unkID    []int32
+	unkDup   []int32
+	unk      []dict.Morph
+
+	scratch sync.Pool
+}
+
+// New prepares a Segmenter over d and the user dictionary u (nil for
+// none). It keeps references to d's arrays; d must not change afterwards.
+func New(d *dict.Dict, u *dict.UserDict) (*Segmenter, error) {
+	s := &Segmenter{
+		morphs:   d.Morphs,
+		conn:     d.Connection.Vec,
+		rows:     int(d.Connection.Row),
+		index:    d.Index.Da,
+		category: d.CharCategory,
+		invoke:   d.InvokeList,
+		group:    d.GroupList,
+		unk:      d.UnkDict.Morphs,
+	}
+	if int64(len(s.conn)) != d.Connection.Row*d.Connection.Col {
+		return nil, fmt.Errorf("viterbi: connection matrix of %d costs for %d×%d", len(s.conn), d.Connection.Row, d.Connection.Col)
+	}
+	if len(s.category) == 0 {
+		return nil, fmt.Errorf("viterbi: dictionary without character classes")
+	}
+	for _, m := range append(s.morphs[:len(s.morphs):len(s.morphs)], s.unk...) {
+		if int(m.LeftID) >= int(d.Connection.Col) || int(m.RightID) >= s.rows || m.LeftID < 0 || m.RightID < 0 {
+			return nil, fmt.Errorf("viterbi: morph context ids %d/%d outside the %d×%d matrix", m.LeftID, m.RightID, d.Connection.Row, d.Connection.Col)
+		}
+	}
+	var err error
+	if s.dup, err = dense(d.Index.Dup, len(s.morphs)); err != nil {
+		return nil, err
+	}
+	if u != nil {
+		s.user = u.Index.Da
+		if s.userDup, err = dense(u.Index.Dup, len(u.Contents)); err != nil {
+			return nil, err
+		}
+	}
+	classes := len(s.invoke)
+	if len(s.group) != classes {
+		return nil, fmt.Errorf("viterbi: %d invoke flags for %d group flags", classes, len(s.group))
+	}
+	for _, c := range s.category {
+		if int(c) >= classes {
+			return nil, fmt.Errorf("viterbi: character class %d of %d", c, classes)
+		}
+	}
+	s.unkID = make([]int32, classes)
+	s.unkDup = make([]int32, classes)
+	for c := range classes {
+		// A class missing from the maps reads as zero, as in kagome.
+		s.unkID[c] = d.UnkDict.Index[int32(c)]
+		s.unkDup[c] = d.UnkDict.IndexDup[int32(c)]
+		if int(s.unkID[c]+s.unkDup[c]) >= len(s.unk) {
+			return nil, fmt.Errorf("viterbi: unknown-word entry %d of %d", s.unkID[c]+s.unkDup[c], len(s.unk))
+		}
+	}
+	s.scratch.New = func() any { return new(graph) }
+	return s, nil
+}
+
+// dense turns a duplicate-count map into a slice indexed by id.
+func dense(m map[int32]int32, n int) ([]uint16, error) {
+	out := make([]uint16, n)
+	for id, k := range m {
+		if id < 0 || int(id)+int(k) >= n || k < 0 || k > math.MaxUint16 {
+			return nil, fmt.Errorf("viterbi: %d duplicates of entry %d of %d", k, id, n)
+		}
+		out[id] = uint16(k)
+	}
+	return out, nil
+}
+
+// node is a lattice node: a candidate morpheme with the cost of the best
+// path from the start of the text through it.
+type node struct {
+	cost       int32
+	prev       int32 // best predecessor, -1 for none
+	next       int32 // the node added before it that ends at the same byte, -1 at the end
+	start, end int32
+	id         int32
+	right      int16
+	class      Class
+}
+
+// graph is a Segmenter's scratch space for one text.
+type graph struct {
+	nodes []node
+	ends  []int32 // by byte offset: the last node added that ends there, -1 for none
+	prevs []prev  // the nodes ending where the nodes being added start
+	slot  []int32 // by right context id + 1: where in prevs, valid if mark matches
+	mark  []uint32
+	round uint32
+}
+
+// prev is a node that new nodes may follow, copied next to the others
+// that end at the same byte so that scoring reads one small array.
+type prev struct {
+	cost  int32
+	node  int32
+	right int32 // -1 for user dictionary words, which connect at no cost
+}
+
+const bos = 0 // the start node; its class is zero, like kagome's DUMMY
+
+// Segment appends the morphemes of the best path through text to dst.
+func (s *Segmenter) Segment(dst []Morpheme, text string) []Morpheme {
+	if text == "" {
+		return dst
+	}
+	la := s.scratch.Get().(*graph)
+	defer s.scratch.Put(la)
+	la.nodes = append(la.nodes[:0], node{prev: -1, next: -1})
+	if cap(la.ends) < len(text)+1 {
+		la.ends = make([]int32, len(text)+1)
+	}
+	la.ends = la.ends[:len(text)+1]
+	for i := range la.ends {
+		la.ends[i] = -1
+	}
+	la.ends[0] = bos
+	if len(la.mark) != s.rows+1 {
+		la.mark, la.slot, la.round = make([]uint32, s.rows+1), make([]int32, s.rows+1), 0
+	}
+
+	for pos, ch := range text {
+		s.gather(la, pos)
+		matched := false
+		if s.user != nil {
+			matched = s.matchUser(la, text, pos)
+		}
+		if matched {
+			continue
+		}
+		matched = s.matchKnown(la, text, pos)
+		class := s.categoryOf(ch)
+		if matched && !s.invoke[class] {
+			continue
+		}
+		end := pos + 1
+		if ch != utf8.RuneError {
+			end = pos + utf8.RuneLen(ch)
+		}
+		if s.group[class] {
+			for n := 1; end < len(text); {
+				c, w := utf8.DecodeRuneInString(text[end:])
+				if s.categoryOf(c) != class {
+					break
+				}
+				end += w
+				if n++; n >= maximumUnknownWordLength {
+					break
+				}
+			}
+		}
+		short := pos
+		if c, w := utf8.DecodeLastRuneInString(text[pos:end]); c != utf8.RuneError {
+			short = end - w
+		}
+		id := s.unkID[class]
+		for x := range s.unkDup[class] + 1 {
+			m := s.unk[id+x]
+			if pos < short {
+				s.add(la, pos, short, id+x, Unknown, m)
+			}
+			s.add(la, pos, end, id+x, Unknown, m)
+		}
+	}
+
+	// The end node: the best path into the end of the text.
+	s.gather(la, len(text))
+	_, last := s.best(la, 0, 0, false)
+	if last < 0 {
+		return dst
+	}
+	// Follow the path back, then reverse what was appended.
+	first := len(dst)
+	for i := last; i > bos; i = la.nodes[i].prev {
+		n := &la.nodes[i]
+		dst = append(dst, Morpheme{Start: n.start, End: n.end, ID: n.id, Class: n.class})
+	}
+	for i, j := first, len(dst)-1; i < j; i, j = i+1, j-1 {
+		dst[i], dst[j] = dst[j], dst[i]
+	}
+	return dst
+}
+
+func (s *Segmenter) categoryOf(r rune) byte {
+	if int(r) < len(s.category) && r >= 0 {
+		return s.category[r]
+	}
+	return s.category[0]
+}
+
+// matchUser adds the user dictionary's entries that start at pos.
+func (s *Segmenter) matchUser(la *graph, text string, pos int) bool {
+	matched := false
+	da := s.user
+	var p, q int
+	for i := pos; i < len(text); i++ {
+		b := text[i]
+		if b == terminator {
+			break
+		}
+		p = q
+		q = int(da[p].Base) + int(b)
+		if q >= len(da) || int(da[q].Check) != p {
+			break
+		}
+		if i+1 < len(text) && !utf8.RuneStart(text[i+1]) {
+			continue // no entry ends inside a character
+		}
+		if a := int(da[q].Base) + terminator; a < len(da) && int(da[a].Check) == q && da[a].Base <= 0 {
+			id := -da[a].Base
+			for x := int32(0); x <= int32(s.userDup[id]); x++ {
+				s.add(la, pos, i+1, id+x, User, dict.Morph{})
+			}
+			matched = true
+		}
+	}
+	return matched
+}
+
+// matchKnown adds the system dictionary's entries that start at pos.
+func (s *Segmenter) matchKnown(la *graph, text string, pos int) bool {
+	matched := false
+	da := s.index
+	var p, q int
+	for i := pos; i < len(text); i++ {
+		b := text[i]
+		if b == terminator {
+			break
+		}
+		p = q
+		q = int(da[p].Base) + int(b)
+		if q >= len(da) || int(da[q].Check) != p {
+			break
+		}
+		if i+1 < len(text) && !utf8.RuneStart(text[i+1]) {
+			continue // no entry ends inside a character
+		}
+		if a := int(da[q].Base) + terminator; a < len(da) && int(da[a].Check) == q && da[a].Base <= 0 {
+			id := -da[a].Base
+			for x := int32(0); x <= int32(s.dup[id]); x++ {
+				s.add(la, pos, i+1, id+x, Known, s.morphs[id+x])
+			}
+			matched = true
+		}
+	}
+	return matched
+}
+
+// add scores a node from start to end and files it under its end.
+func (s *Segmenter) add(la *graph, start, end int, id int32, class Class, m dict.Morph) {
+	cost, prev := s.best(la, m.LeftID, m.Weight, class == User)
+	n := node{cost: cost, prev: prev, start: int32(start), end: int32(end), id: id, right: m.RightID, class: class}
+	n.next = la.ends[end]
+	la.ends[end] = int32(len(la.nodes))
+	la.nodes = append(la.nodes, n)
+}
+
+// gather copies the nodes ending at byte at into la.prevs, one per right
+// context: the connection cost depends on nothing else, so of the nodes
+// sharing a context only the cheapest can be followed (the oldest of equal
+// costs, as kagome would pick; the chain is visited newest first).
+func (s *Segmenter) gather(la *graph, at int) {
+	la.prevs = la.prevs[:0]
+	if la.round++; la.round == 0 {
+		clear(la.mark)
+		la.round = 1
+	}
+	for i := la.ends[at]; i >= 0; i = la.nodes[i].next {
+		n := &la.nodes[i]
+		r := int32(n.right)
+		if n.class == User {
+			r = -1
+		}
+		if la.mark[r+1] == la.round {
+			if p := &la.prevs[la.slot[r+1]]; n.cost <= p.cost {
+				p.cost, p.node = n.cost, i
+			}
+			continue
+		}
+		la.mark[r+1], la.slot[r+1] = la.round, int32(len(la.prevs))
+		la.prevs = append(la.prevs, prev{cost: n.cost, node: i, right: r})
+	}
+}
+
+// best returns the cost and the predecessor of the cheapest path into a
+// node from la.prevs, the node's own weight included; of equal costs, the
+// oldest node, as kagome's "first strictly cheaper" picks. With no node to
+// follow, the cost is the maximum and there is no predecessor, as in
+// kagome.
+func (s *Segmenter) best(la *graph, left, weight int16, user bool) (int32, int32) {
+	cost, node := int32(maximumCost), int32(-1)
+	row := s.conn[int(left)*s.rows : (int(left)+1)*s.rows]
+	for _, p := range la.prevs {
+		c := int64(p.cost) + int64(weight)
+		if !user && p.right >= 0 {
+			c += int64(row[p.right])
+		}
+		if c := clamp(c); c < cost || node < 0 || c == cost && p.node < node {
+			cost, node = c, p.node
+		}
+	}
+	return cost, node
+}
+
+func clamp(c int64) int32 {
+	if c > maximumCost {
+		return maximumCost
+	}
+	return int32(c)
+}
