@@ -57,13 +57,11 @@ const (
 // Segmenter finds the best segmentation of text. It is immutable and safe
 // for concurrent use; each call borrows scratch space from a pool.
 type Segmenter struct {
-	morphs  []dict.Morph
-	conn    []int16 // conn[left*rows+right]: kagome's transposed matrix
-	rows    int
-	index   trie.DoubleArray
-	dup     []uint16 // extra entries sharing a morph's surface, by morph id
-	user    trie.DoubleArray
-	userDup []uint16
+	morphs []dict.Morph
+	conn   []int16 // conn[left*rows+right]: kagome's transposed matrix
+	rows   int
+	index  index
+	user   *index // nil without a user dictionary
 
 	category []byte // character class by rune, [0] for the rest
 	invoke   []bool // by class: try unknown words even after a match
@@ -77,12 +75,15 @@ type Segmenter struct {
 
 // New prepares a Segmenter over d and the user dictionary u (nil for
 // none). It keeps references to d's arrays; d must not change afterwards.
+// The dictionaries' entries must be valid UTF-8, as kagome's are (the
+// tests check the IPA and the lexicon's dictionaries): a Segmenter looks
+// for entries ending only where a character ends.
 func New(d *dict.Dict, u *dict.UserDict) (*Segmenter, error) {
 	s := &Segmenter{
 		morphs:   d.Morphs,
 		conn:     d.Connection.Vec,
 		rows:     int(d.Connection.Row),
-		index:    d.Index.Da,
+		index:    newIndex(d.Index.Da),
 		category: d.CharCategory,
 		invoke:   d.InvokeList,
 		group:    d.GroupList,
@@ -100,14 +101,15 @@ func New(d *dict.Dict, u *dict.UserDict) (*Segmenter, error) {
 		}
 	}
 	var err error
-	if s.dup, err = dense(d.Index.Dup, len(s.morphs)); err != nil {
+	if s.index.dup, err = dense(d.Index.Dup, len(s.morphs)); err != nil {
 		return nil, err
 	}
 	if u != nil {
-		s.user = u.Index.Da
-		if s.userDup, err = dense(u.Index.Dup, len(u.Contents)); err != nil {
+		ix := newIndex(u.Index.Da)
+		if ix.dup, err = dense(u.Index.Dup, len(u.Contents)); err != nil {
 			return nil, err
 		}
+		s.user = &ix
 	}
 	classes := len(s.invoke)
 	if len(s.group) != classes {
@@ -142,6 +144,52 @@ func dense(m map[int32]int32, n int) ([]uint16, error) {
 		out[id] = uint16(k)
 	}
 	return out, nil
+}
+
+// index is a dictionary's double-array trie, with its duplicate counts by
+// entry id and, to save the three dependent steps every position starts
+// with, the node each character of the Basic Multilingual Plane leads to
+// from the root.
+type index struct {
+	da    trie.DoubleArray
+	dup   []uint16
+	first []int32 // by rune: the node after its UTF-8 bytes, -1 if none
+}
+
+func newIndex(da trie.DoubleArray) index {
+	ix := index{da: da, first: make([]int32, 0x10000)}
+	var buf [utf8.UTFMax]byte
+	for r := range ix.first {
+		ix.first[r] = -1
+		if r == 0 || !utf8.ValidRune(rune(r)) {
+			continue // NUL ends the search, as kagome's terminator does
+		}
+		q := 0
+		for _, b := range buf[:utf8.EncodeRune(buf[:], rune(r))] {
+			if q = ix.next(q, b); q < 0 {
+				break
+			}
+		}
+		ix.first[r] = int32(q)
+	}
+	return ix
+}
+
+// next returns the node after byte b from node p, -1 if none.
+func (ix *index) next(p int, b byte) int {
+	q := int(ix.da[p].Base) + int(b)
+	if q >= len(ix.da) || int(ix.da[q].Check) != p {
+		return -1
+	}
+	return q
+}
+
+// entry returns the first entry id ending at node q, -1 if none.
+func (ix *index) entry(q int) int32 {
+	if a := int(ix.da[q].Base) + terminator; a < len(ix.da) && int(ix.da[a].Check) == q && ix.da[a].Base <= 0 {
+		return -ix.da[a].Base
+	}
+	return -1
 }
 
 // node is a lattice node: a candidate morpheme with the cost of the best
@@ -198,14 +246,10 @@ func (s *Segmenter) Segment(dst []Morpheme, text string) []Morpheme {
 
 	for pos, ch := range text {
 		s.gather(la, pos)
-		matched := false
-		if s.user != nil {
-			matched = s.matchUser(la, text, pos)
-		}
-		if matched {
+		if s.user != nil && s.match(la, s.user, User, text, pos, ch) {
 			continue
 		}
-		matched = s.matchKnown(la, text, pos)
+		matched := s.match(la, &s.index, Known, text, pos, ch)
 		class := s.categoryOf(ch)
 		if matched && !s.invoke[class] {
 			continue
@@ -265,62 +309,63 @@ func (s *Segmenter) categoryOf(r rune) byte {
 	return s.category[0]
 }
 
-// matchUser adds the user dictionary's entries that start at pos.
-func (s *Segmenter) matchUser(la *graph, text string, pos int) bool {
+// match adds the entries of ix (of class Known or User) that start at
+// byte pos, where the text has ch, and reports whether there were any.
+// It walks the trie as kagome does, byte by byte (the first character in
+// one step when it can), but looks for an entry only where a character
+// ends: every entry is valid UTF-8, so every byte walked so far is part of
+// one, and its lead bytes say where its characters end.
+func (s *Segmenter) match(la *graph, ix *index, class Class, text string, pos int, ch rune) bool {
 	matched := false
-	da := s.user
-	var p, q int
-	for i := pos; i < len(text); i++ {
+	q, i := 0, pos
+	if ch != utf8.RuneError && int(ch) < len(ix.first) {
+		if q = int(ix.first[ch]); q < 0 {
+			return false
+		}
+		i += utf8.RuneLen(ch)
+		matched = s.addEntries(la, ix, class, q, pos, i)
+	}
+	for more := 0; i < len(text); i++ {
 		b := text[i]
 		if b == terminator {
 			break
 		}
-		p = q
-		q = int(da[p].Base) + int(b)
-		if q >= len(da) || int(da[q].Check) != p {
+		if q = ix.next(q, b); q < 0 {
 			break
 		}
-		if i+1 < len(text) && !utf8.RuneStart(text[i+1]) {
-			continue // no entry ends inside a character
+		switch {
+		case b < utf8.RuneSelf:
+			more = 0
+		case b >= 0xf0:
+			more = 3
+		case b >= 0xe0:
+			more = 2
+		case b >= 0xc0:
+			more = 1
+		default:
+			more--
 		}
-		if a := int(da[q].Base) + terminator; a < len(da) && int(da[a].Check) == q && da[a].Base <= 0 {
-			id := -da[a].Base
-			for x := int32(0); x <= int32(s.userDup[id]); x++ {
-				s.add(la, pos, i+1, id+x, User, dict.Morph{})
-			}
+		if more == 0 && s.addEntries(la, ix, class, q, pos, i+1) {
 			matched = true
 		}
 	}
 	return matched
 }
 
-// matchKnown adds the system dictionary's entries that start at pos.
-func (s *Segmenter) matchKnown(la *graph, text string, pos int) bool {
-	matched := false
-	da := s.index
-	var p, q int
-	for i := pos; i < len(text); i++ {
-		b := text[i]
-		if b == terminator {
-			break
-		}
-		p = q
-		q = int(da[p].Base) + int(b)
-		if q >= len(da) || int(da[q].Check) != p {
-			break
-		}
-		if i+1 < len(text) && !utf8.RuneStart(text[i+1]) {
-			continue // no entry ends inside a character
-		}
-		if a := int(da[q].Base) + terminator; a < len(da) && int(da[a].Check) == q && da[a].Base <= 0 {
-			id := -da[a].Base
-			for x := int32(0); x <= int32(s.dup[id]); x++ {
-				s.add(la, pos, i+1, id+x, Known, s.morphs[id+x])
-			}
-			matched = true
-		}
+// addEntries adds the entries of ix ending at node q, from start to end.
+func (s *Segmenter) addEntries(la *graph, ix *index, class Class, q, start, end int) bool {
+	id := ix.entry(q)
+	if id < 0 {
+		return false
 	}
-	return matched
+	for x := int32(0); x <= int32(ix.dup[id]); x++ {
+		var m dict.Morph
+		if class == Known {
+			m = s.morphs[id+x]
+		}
+		s.add(la, start, end, id+x, class, m)
+	}
+	return true
 }
 
 // add scores a node from start to end and files it under its end.

@@ -7,11 +7,14 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/ikawaha/kagome-dict/dict"
+	"github.com/ikawaha/kagome-dict/dict/trie"
 	"github.com/ikawaha/kagome-dict/ipa"
 	"github.com/ikawaha/kagome/v2/tokenizer/lattice"
 
@@ -170,7 +173,7 @@ func TestSameAsKagomeOnNoise(t *testing.T) {
 	pieces := []string{
 		"あ", "い", "ん", "ー", "ア", "イ", "ン", "ｱ", "ﾞ", "闇", "バイト", "受け子", "出し子", "東京", "人", "死",
 		"a", "Z", "0", "9", "１", "Ａ", " ", "　", "\n", "、", "。", "!", "?", "…", "「", "」", "🥦", "❄️", "🔫",
-		"\x00", "\xff", "\xe3\x81", "\uFFFD", "ω", "д", "한", "٣", "〇", "々", "ヶ", "#", "@", "https://example.com",
+		"\x00", "\xff", "\xe3\x81", "\x81", "\xbf", "\uFFFD", "ω", "д", "한", "٣", "〇", "々", "ヶ", "#", "@", "https://example.com",
 		"ホワイト案件", "タタキ", "手押し", "kg", "万円", "即日", "090-xxxx-xxxx",
 	}
 	rng := rand.New(rand.NewPCG(1, 2))
@@ -290,5 +293,50 @@ func BenchmarkKagomeLattice(b *testing.B) {
 		la.Backward(lattice.Normal)
 		la.Free()
 		i++
+	}
+}
+
+// TestEntriesAreUTF8 reads every entry of the IPA and the user
+// dictionary's tries back from its terminal cell up to the root: Segment
+// looks for entries only where a character ends, which is right only if
+// every entry is valid UTF-8.
+func TestEntriesAreUTF8(t *testing.T) {
+	d, u, _ := load(t)
+	for name, da := range map[string]trie.DoubleArray{"IPA": d.Index.Da, "user": u.Index.Da} {
+		// label returns the byte leading to cell q from its parent, or -1
+		// if q is not a child (the root, a free cell).
+		label := func(q int) int {
+			p := int(da[q].Check)
+			if q == 0 || p < 0 || p >= len(da) {
+				return -1
+			}
+			if c := q - int(da[p].Base); c >= 0 && c < 256 {
+				return c
+			}
+			return -1
+		}
+		n := 0
+		var key []byte
+		for q := range da {
+			if label(q) != 0 || da[q].Base > 0 {
+				continue // not a terminal cell
+			}
+			key = key[:0]
+			for p := int(da[q].Check); p != 0; p = int(da[p].Check) {
+				c := label(p)
+				if c <= 0 || len(key) > 1024 {
+					t.Fatalf("%s dictionary: broken path up from cell %d", name, q)
+				}
+				key = append(key, byte(c))
+			}
+			slices.Reverse(key)
+			if n++; !utf8.Valid(key) {
+				t.Errorf("%s dictionary: entry %q is not UTF-8", name, key)
+			}
+		}
+		if n < 10 {
+			t.Errorf("%s dictionary: only %d entries found", name, n)
+		}
+		t.Logf("%s dictionary: %d entries, all UTF-8", name, n)
 	}
 }
