@@ -157,14 +157,14 @@ func (m *model) scoreCat(a *analysis) {
 	for i := range a.feats {
 		f := &a.feats[i]
 		b := catBucket(f.h, bits)
-		s := m.cat.scale[b]
+		s, q := m.cat.row(b)
 		if s == 0 {
 			continue
 		}
 		v := hashSign(f.h) * f.v * s
-		q := m.cat.q[b*nCat:][:nCat]
+		q = q[:len(z)]
 		for k := range z {
-			z[k] += v * float32(q[k])
+			z[k] += v * float32(int8(q[k]))
 		}
 	}
 	for k := range z {
@@ -177,7 +177,6 @@ func (m *model) scoreCat(a *analysis) {
 // category cat. The sub-types of a category are adjacent columns, so only
 // those are computed.
 func (m *model) scoreSub(a *analysis, cat int) int {
-	n := len(m.subBias)
 	lo, hi := m.subRange[cat][0], m.subRange[cat][1]
 	bits := m.info.Params.SubBits
 	a.subZ = resize(a.subZ, hi-lo)
@@ -188,14 +187,14 @@ func (m *model) scoreSub(a *analysis, cat int) int {
 	for i := range a.feats {
 		f := &a.feats[i]
 		b := subBucket(f.h, bits)
-		s := m.sub.scale[b]
+		s, q := m.sub.row(b)
 		if s == 0 {
 			continue
 		}
 		v := float64(hashSign(f.h) * f.v * s)
-		q := m.sub.q[b*n+lo:][:hi-lo]
+		q = q[lo:hi]
 		for k := range z {
-			z[k] += v * float64(q[k])
+			z[k] += v * float64(int8(q[k]))
 		}
 	}
 	return lo + argmax(z)
@@ -220,13 +219,13 @@ func (m *model) featureEvidence(a *analysis, cat int, ev []hotline.Evidence) []h
 	for i := range a.feats {
 		f := &a.feats[i]
 		b := catBucket(f.h, bits)
-		q := m.cat.q[b*nCat:][:nCat]
+		s, q := m.cat.row(b)
 		var mean float32
 		for _, x := range q {
-			mean += float32(x)
+			mean += float32(int8(x))
 		}
 		mean /= nCat
-		c := float64(hashSign(f.h) * f.v * m.cat.scale[b] * (float32(q[cat]) - mean))
+		c := float64(hashSign(f.h) * f.v * s * (float32(int8(q[cat])) - mean))
 		if c <= 0 {
 			continue
 		}
@@ -322,22 +321,49 @@ func writeFloats(w *bytes.Buffer, xs []float32) {
 }
 
 // qmatrix is a bucket-major weight matrix quantised to int8 per row: the
-// weight of column c in bucket b is scale[b]·q[b·k+c], and a row whose
+// weight of column c in bucket b is scale·q[c] of row b, and a row whose
 // scale is 0 is all zero. Quantised, the matrices take a quarter of the
-// memory and a row of a sub-type model fits a cache line.
+// memory. Each row is one record, its float32 scale followed by its k
+// values, so that scoring a feature reads one place in memory, not two.
 type qmatrix struct {
-	k     int
-	scale []float32
-	q     []int8
+	k    int
+	rows []byte // per bucket: 4 bytes of scale (little-endian), k int8
+}
+
+func makeQMatrix(buckets, k int) qmatrix {
+	return qmatrix{k: k, rows: make([]byte, buckets*(4+k))}
+}
+
+// buckets returns the number of rows.
+func (m *qmatrix) buckets() int {
+	if m.k == 0 {
+		return 0
+	}
+	return len(m.rows) / (4 + m.k)
+}
+
+// row returns the scale of bucket b and its values (bytes read as int8).
+func (m *qmatrix) row(b int) (float32, []byte) {
+	r := m.rows[b*(4+m.k):][: 4+m.k : 4+m.k]
+	return math.Float32frombits(binary.LittleEndian.Uint32(r)), r[4:]
+}
+
+func (m *qmatrix) setScale(b int, s float32) {
+	binary.LittleEndian.PutUint32(m.rows[b*(4+m.k):], math.Float32bits(s))
 }
 
 // newQMatrix quantises mat, a bucket-major matrix with k columns: each
 // row's largest magnitude becomes ±127.
 func newQMatrix(mat []float32, k int) qmatrix {
 	n := len(mat) / k
-	m := qmatrix{k: k, scale: make([]float32, n), q: make([]int8, n*k)}
+	m := makeQMatrix(n, k)
+	q := make([]int8, k)
 	for b := range n {
-		m.scale[b] = quantizeRow(mat[b*k:(b+1)*k], m.q[b*k:(b+1)*k])
+		m.setScale(b, quantizeRow(mat[b*k:(b+1)*k], q))
+		_, row := m.row(b)
+		for i, x := range q {
+			row[i] = byte(x)
+		}
 	}
 	return m
 }
@@ -363,20 +389,19 @@ func quantizeRow(row []float32, q []int8) float32 {
 // float32 scale and k int8 values.
 func writeRows(w *bytes.Buffer, m qmatrix) {
 	var rows []int
-	for b, s := range m.scale {
-		if s != 0 {
+	for b := range m.buckets() {
+		if s, _ := m.row(b); s != 0 {
 			rows = append(rows, b)
 		}
 	}
-	putUvarint(w, uint64(len(m.scale)))
+	putUvarint(w, uint64(m.buckets()))
 	putUvarint(w, uint64(len(rows)))
 	prev := 0
 	for _, b := range rows {
 		putUvarint(w, uint64(b-prev))
-		writeFloats(w, m.scale[b:b+1])
-		for _, x := range m.q[b*m.k : (b+1)*m.k] {
-			w.WriteByte(byte(x))
-		}
+		s, q := m.row(b)
+		writeFloats(w, []float32{s})
+		w.Write(q)
 		prev = b
 	}
 }
@@ -432,7 +457,7 @@ func (r *modelReader) rows(k int) qmatrix {
 		r.err = fmt.Errorf("implausible matrix: %d buckets, %d rows", nb, nrows)
 		return qmatrix{}
 	}
-	m := qmatrix{k: k, scale: make([]float32, nb), q: make([]int8, int(nb)*k)}
+	m := makeQMatrix(int(nb), k)
 	b := uint64(0)
 	for i := uint64(0); i < nrows && r.err == nil; i++ {
 		if d := r.uvarint(); i > 0 && d == 0 {
@@ -445,14 +470,15 @@ func (r *modelReader) rows(k int) qmatrix {
 			r.err = fmt.Errorf("row %d out of range", b)
 			break
 		}
-		r.floats(m.scale[b : b+1])
+		var s [1]float32
+		r.floats(s[:])
 		q := r.bytes(uint64(k))
 		if r.err != nil {
 			break
 		}
-		for j, x := range q {
-			m.q[int(b)*k+j] = int8(x)
-		}
+		m.setScale(int(b), s[0])
+		_, row := m.row(int(b))
+		copy(row, q)
 	}
 	return m
 }
@@ -490,7 +516,7 @@ func decodeModel(file []byte) (*model, error) {
 	m.sub = r.rows(nSub)
 	m.subBias = make([]float32, nSub)
 	r.floats(m.subBias)
-	if r.err == nil && (len(m.cat.scale) != 1<<p.Bits || len(m.sub.scale) != 1<<p.SubBits) {
+	if r.err == nil && (m.cat.buckets() != 1<<p.Bits || m.sub.buckets() != 1<<p.SubBits) {
 		return nil, errors.New("weight matrices do not match the hash sizes")
 	}
 	nForms := r.uvarint()
