@@ -71,6 +71,13 @@ type Action struct {
 	// the store when it records the action: the audit trail's before/after.
 	Before *State `json:"before,omitempty"`
 	After  *State `json:"after,omitempty"`
+
+	// Expect, when set, is the state the action was decided against (the
+	// review policy checks claims, four eyes and the like against the case
+	// it read): Apply refuses the action with ErrStale if the case is no
+	// longer in it, so that a policy check and the write it allows cannot
+	// be split by someone else's action. It is not stored.
+	Expect *State `json:"-"`
 }
 
 // State is the part of a case that actions change.
@@ -87,6 +94,34 @@ type Judgement struct {
 	At          time.Time  `json:"at"`
 	ConfirmedBy string     `json:"confirmed_by,omitempty"`
 	ConfirmedAt *time.Time `json:"confirmed_at,omitempty"`
+}
+
+// Equal reports whether two states are the same (times compared as
+// instants).
+func (s *State) Equal(o *State) bool {
+	if s == nil || o == nil {
+		return s == o
+	}
+	a, b := s.Workflow, o.Workflow
+	return s.Status == o.Status && a.ClaimedBy == b.ClaimedBy && a.RequestCount == b.RequestCount && a.Outcome == b.Outcome &&
+		sameTime(a.ClaimedUntil, b.ClaimedUntil) && sameTime(a.ReferredAt, b.ReferredAt) &&
+		sameTime(a.FirstRequestAt, b.FirstRequestAt) && sameTime(a.LastRequestAt, b.LastRequestAt) &&
+		sameTime(a.OutcomeAt, b.OutcomeAt) && a.Judgement.equal(b.Judgement)
+}
+
+func (j *Judgement) equal(o *Judgement) bool {
+	if j == nil || o == nil {
+		return j == o
+	}
+	return j.Category == o.Category && j.Subcategory == o.Subcategory && j.By == o.By && j.At.Equal(o.At) &&
+		j.ConfirmedBy == o.ConfirmedBy && sameTime(j.ConfirmedAt, o.ConfirmedAt)
+}
+
+func sameTime(a, b *time.Time) bool {
+	if a == nil || b == nil {
+		return a == b
+	}
+	return a.Equal(*b)
 }
 
 // StateOf returns a copy of the case's action-driven state.
@@ -119,6 +154,10 @@ var ErrInvalidAction = errors.New("invalid action")
 // ErrClaimed is wrapped by Apply's error for a claim on a case whose lease
 // someone else holds: two analysts never work the same case.
 var ErrClaimed = errors.New("claimed by someone else")
+
+// ErrStale is wrapped by Apply's error for an action whose Expect is not
+// the case's state: someone else acted on the case in the meantime.
+var ErrStale = errors.New("the case changed meanwhile")
 
 func invalid(format string, args ...any) error {
 	return fmt.Errorf("%w: %s", ErrInvalidAction, fmt.Sprintf(format, args...))
@@ -188,6 +227,9 @@ func (c *Case) Apply(a Action) error {
 	}
 	if a.CaseID != c.ID {
 		return invalid("action for case %s applied to %s", a.CaseID, c.ID)
+	}
+	if a.Expect != nil && !a.Expect.Equal(c.StateOf()) {
+		return fmt.Errorf("%w: case %s", ErrStale, c.ID)
 	}
 	w := &c.Workflow
 	switch a.Kind {

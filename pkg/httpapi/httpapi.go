@@ -253,7 +253,7 @@ func writeError(w http.ResponseWriter, log *zap.Logger, err error) {
 		writeJSON(w, http.StatusNotFound, errorBody{Error: "not found"})
 	case errors.Is(err, review.ErrForbidden):
 		writeJSON(w, http.StatusForbidden, errorBody{Error: err.Error()})
-	case errors.Is(err, review.ErrConflict), errors.Is(err, hotline.ErrClaimed):
+	case errors.Is(err, review.ErrConflict), errors.Is(err, hotline.ErrClaimed), errors.Is(err, hotline.ErrStale):
 		writeJSON(w, http.StatusConflict, errorBody{Error: err.Error()})
 	case errors.Is(err, store.ErrConflict):
 		writeJSON(w, http.StatusConflict, errorBody{Error: "already exists"})

@@ -203,12 +203,16 @@ func heldByOther(c hotline.Case, who string, now time.Time) bool {
 }
 
 // action builds the action for one case and checks the policy against the
-// case as it stands. The store re-checks the data invariants (and claims)
-// inside its transaction.
+// case as it stands. The store re-checks the data invariants inside its
+// transaction, and that the case is still in the state the policy was
+// checked against (Action.Expect).
 func (s *Service) action(who Actor, in Input, c hotline.Case, now time.Time) (hotline.Action, error) {
 	a := hotline.Action{
 		ID: uuid.Must(uuid.NewV7()).String(), CaseID: c.ID, Kind: in.Kind, Actor: who.Name, At: now,
 		Note: strings.TrimSpace(in.Note),
+		// The policy below is checked against c: the store records the
+		// action only if the case is still as read (hotline.ErrStale).
+		Expect: c.StateOf(),
 	}
 	if len(a.Note) > 4000 {
 		return a, fmt.Errorf("%w: a note is at most 4000 bytes", hotline.ErrInvalidAction)

@@ -259,3 +259,49 @@ func TestSimilar(t *testing.T) {
 		t.Errorf("near duplicates = %+v, want only the repost", sim.NearDuplicates)
 	}
 }
+
+// racingStore lets another actor act on a case just after the service
+// has read it, between its policy check and its write.
+type racingStore struct {
+	*sqlitestore.Store
+	meanwhile func(hotline.Case)
+}
+
+func (s racingStore) Case(ctx context.Context, id string) (hotline.Case, error) {
+	c, err := s.Store.Case(ctx, id)
+	if err == nil && s.meanwhile != nil {
+		s.meanwhile(c)
+	}
+	return c, err
+}
+
+// TestPolicyCheckedAgainstWhatIsWritten: the policy is checked against the
+// case as read, and the store refuses the write if the case has changed
+// since (hotline.ErrStale), so that no check can be overtaken.
+func TestPolicyCheckedAgainstWhatIsWritten(t *testing.T) {
+	ctx := context.Background()
+	_, st, clk := setup(t, review.Policy{})
+	other := review.New(st, review.Policy{}, clk.now)
+	id := addCase(t, st, "race", hotline.CriminalRecruitment, clk.t)
+	// ben claims the case while ana's decision is being checked.
+	svc := review.New(racingStore{Store: st, meanwhile: func(hotline.Case) {
+		if _, err := other.Do(ctx, ben, review.Input{Kind: hotline.ActClaim}, id); err != nil {
+			t.Errorf("ben's claim: %v", err)
+		}
+	}}, review.Policy{}, clk.now)
+	_, err := svc.Do(ctx, ana, decide(hotline.None), id)
+	if !errors.Is(err, hotline.ErrStale) {
+		t.Fatalf("ana's decision overtaken by ben's claim: %v, want ErrStale", err)
+	}
+	c, err := st.Case(ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Judgement != nil || c.ClaimedBy != "ben" {
+		t.Errorf("case after the race: %+v", c.Workflow)
+	}
+	// Read again, the case is ben's: the policy now refuses ana outright.
+	if _, err := review.New(st, review.Policy{}, clk.now).Do(ctx, ana, decide(hotline.None), id); !errors.Is(err, review.ErrConflict) {
+		t.Errorf("ana's decision on ben's case: %v, want ErrConflict", err)
+	}
+}

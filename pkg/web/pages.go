@@ -408,6 +408,8 @@ func message(err error) (int, string) {
 		return http.StatusForbidden, "この操作の権限がありません (" + msg + ")。"
 	case errors.Is(err, review.ErrConflict), errors.Is(err, hotline.ErrClaimed):
 		return http.StatusConflict, msg
+	case errors.Is(err, hotline.ErrStale):
+		return http.StatusConflict, "この案件は他の担当者が先に更新しました。最新の状態を確認してからやり直してください。"
 	case errors.Is(err, hotline.ErrInvalidAction):
 		return http.StatusBadRequest, "この操作は案件の現在の状態に合いません: " + msg
 	case errors.Is(err, store.ErrNotFound):

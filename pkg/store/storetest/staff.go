@@ -221,3 +221,38 @@ func testAudit(t *testing.T, open Open) {
 		t.Errorf("audit = %+v", got)
 	}
 }
+
+// testStaleAction: an action decided against a state the case has since
+// left is refused with hotline.ErrStale and nothing of its batch is
+// recorded; decided against the current state (as read back from the
+// store), it is recorded.
+func testStaleAction(t *testing.T, open Open) {
+	s := mustOpen(t, open)
+	r := report("r1", "https://example.com/stale", base, hotline.SuicideInducement, 0.9)
+	add(t, s, r)
+	id := r.Report.CaseID
+	seen := get(t, s, id) // what alice's policy check read
+	until := base.Add(15 * time.Minute)
+	record(t, s, hotline.Action{ID: "s1", CaseID: id, Kind: hotline.ActClaim, Actor: "bob", At: base, Until: &until})
+
+	stale := decision("s2", id, "alice", base.Add(time.Minute), hotline.None)
+	stale.Expect = seen.StateOf()
+	note := hotline.Action{ID: "s3", CaseID: id, Kind: hotline.ActNote, Actor: "alice", At: base.Add(time.Minute), Note: "x"}
+	if err := s.Record(context.Background(), note, stale); !errors.Is(err, hotline.ErrStale) {
+		t.Fatalf("decision against a state before bob's claim: %v, want ErrStale", err)
+	}
+	if acts, _ := s.Actions(context.Background(), id); len(acts) != 1 {
+		t.Errorf("a refused batch left %d actions, want bob's claim only", len(acts))
+	}
+	if c := get(t, s, id); c.ClaimedBy != "bob" || c.Judgement != nil {
+		t.Errorf("a refused batch changed the case: %+v", c.Workflow)
+	}
+
+	now := get(t, s, id)
+	fresh := decision("s4", id, "bob", base.Add(2*time.Minute), hotline.SuicideInducement)
+	fresh.Expect = now.StateOf()
+	record(t, s, fresh)
+	if c := get(t, s, id); c.Judgement == nil || c.Judgement.By != "bob" {
+		t.Errorf("a decision against the current state was not recorded: %+v", c.Workflow)
+	}
+}

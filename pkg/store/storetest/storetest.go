@@ -47,6 +47,7 @@ func Run(t *testing.T, nb NewBackend) {
 		{"Histories", testHistories},
 		{"QueryFilters", testQueryFilters},
 		{"ClaimConflict", testClaimConflict},
+		{"StaleAction", testStaleAction},
 		{"ActionLog", testActionLog},
 		{"Users", testUsers},
 		{"Sessions", testSessions},
