@@ -46,6 +46,7 @@ type Accounts interface {
 	DeleteSession(ctx context.Context, hash string) error
 	DeleteUserSessions(ctx context.Context, userID string) error
 	AppendAudit(ctx context.Context, e hotline.AuditEntry) error
+	Audit(ctx context.Context, from, to time.Time, fn func(hotline.AuditEntry) error) error
 }
 
 // SessionOptions configure Sessions.
@@ -191,7 +192,16 @@ func (s *Sessions) Audit(ctx context.Context, actor, kind, subject, detail, ip s
 // limited per login and per address (ip) and recorded in the audit log.
 func (s *Sessions) Login(ctx context.Context, login, password, ip string) (string, Principal, error) {
 	if !s.limit.Allow("login:"+login, s.opt.MaxFailures) || !s.limit.Allow("ip:"+ip, 4*s.opt.MaxFailures) {
-		s.audit(ctx, login, hotline.AuditLoginFailure, login, "rate limited", ip)
+		s.audit(ctx, login, hotline.AuditLoginFailure, login, rateLimited, ip)
+		return "", Principal{}, ErrRateLimited
+	}
+	// The failures other processes saw (they share the store): the same
+	// limits over the audit log, so that running several web processes
+	// does not multiply the attempts an attacker gets.
+	if locked, err := s.lockedOut(ctx, login, ip); err != nil {
+		return "", Principal{}, fmt.Errorf("login: %w", err)
+	} else if locked {
+		s.audit(ctx, login, hotline.AuditLoginFailure, login, rateLimited, ip)
 		return "", Principal{}, ErrRateLimited
 	}
 	u, err := s.st.UserByLogin(ctx, login)
@@ -220,6 +230,36 @@ func (s *Sessions) Login(ctx context.Context, login, password, ip string) (strin
 	}
 	s.audit(ctx, u.Login, hotline.AuditLogin, u.Login, "", ip)
 	return tok, principalOf(u, tok), nil
+}
+
+// rateLimited is the detail of the audit entry of a refused attempt; such
+// entries do not count as failures (a lock-out is not extended by them).
+const rateLimited = "rate limited"
+
+// lockedOut counts the sign-in failures in the audit log within the window:
+// for the login since its last successful sign-in, and for the address.
+func (s *Sessions) lockedOut(ctx context.Context, login, ip string) (bool, error) {
+	now := s.opt.Now().UTC()
+	byLogin, byIP := 0, 0
+	err := s.st.Audit(ctx, now.Add(-s.opt.Window), now.Add(time.Nanosecond), func(e hotline.AuditEntry) error {
+		switch {
+		case e.Kind == hotline.AuditLogin && e.Actor == login:
+			byLogin = 0 // entries come in the order appended
+		case e.Kind != hotline.AuditLoginFailure || e.Detail == rateLimited:
+		default:
+			if e.Actor == login {
+				byLogin++
+			}
+			if e.IP == ip {
+				byIP++
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return false, fmt.Errorf("failed sign-ins: %w", err)
+	}
+	return byLogin >= s.opt.MaxFailures || byIP >= 4*s.opt.MaxFailures, nil
 }
 
 func principalOf(u hotline.User, tok string) Principal {

@@ -131,3 +131,49 @@ func TestCheckCSRF(t *testing.T) {
 		}
 	}
 }
+
+// TestLockOutAcrossProcesses: two web processes over one store share the
+// lock-out, through the audit log: failures on either count for both.
+func TestLockOutAcrossProcesses(t *testing.T) {
+	ctx := context.Background()
+	st, err := sqlitestore.Open(ctx, filepath.Join(t.TempDir(), "h.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	clk := &clock{t: time.Now()}
+	opt := auth.SessionOptions{BcryptCost: bcrypt.MinCost, MaxFailures: 3, Now: clk.now}
+	a, b := auth.NewSessions(st, opt), auth.NewSessions(st, opt)
+	const pw = "correct horse battery"
+	if _, err := a.NewUser(ctx, "admin", "sato", "佐藤", hotline.RoleAnalyst, pw); err != nil {
+		t.Fatal(err)
+	}
+	steps := []struct {
+		name string
+		s    *auth.Sessions
+		pw   string
+		ip   string
+		want error
+	}{
+		{"fail 1 on a", a, "x", "192.0.2.10", auth.ErrBadCredentials},
+		{"success on b resets the count", b, pw, "192.0.2.11", nil},
+		{"fail 1 on a", a, "x", "192.0.2.12", auth.ErrBadCredentials},
+		{"fail 2 on a", a, "x", "192.0.2.13", auth.ErrBadCredentials},
+		{"fail 3 on b", b, "x", "192.0.2.14", auth.ErrBadCredentials},
+		// a has seen two failures itself, but three in all.
+		{"locked out on a", a, pw, "192.0.2.15", auth.ErrRateLimited},
+		{"locked out on b", b, pw, "192.0.2.16", auth.ErrRateLimited},
+	}
+	for _, st := range steps {
+		clk.add(time.Second)
+		if _, _, err := st.s.Login(ctx, "sato", st.pw, st.ip); !errors.Is(err, st.want) || (err == nil) != (st.want == nil) {
+			t.Fatalf("%s: err = %v, want %v", st.name, err, st.want)
+		}
+	}
+	// Refused attempts do not extend the lock-out: it ends a window after
+	// the third failure.
+	clk.add(15*time.Minute - 2*time.Second)
+	if _, _, err := a.Login(ctx, "sato", pw, "192.0.2.17"); err != nil {
+		t.Errorf("a window after the last failure: %v", err)
+	}
+}
