@@ -4,8 +4,9 @@
 // Secrets are compared in constant time; API keys and session ids are kept
 // only as hashes; none is ever logged. Cookie sessions carry a CSRF token
 // (the synchronizer pattern, derived from the session's secret); bearer
-// requests need none. Sign-ins are rate limited per login and per address, in memory and
-// across processes through the audit log they share.
+// requests need none. Sign-ins are rate limited per login and per
+// address, in memory and across processes through the audit log they
+// share.
 package auth
 
 import (
