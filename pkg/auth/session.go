@@ -197,7 +197,8 @@ func (s *Sessions) Login(ctx context.Context, login, password, ip string) (strin
 	}
 	// The failures other processes saw (they share the store): the same
 	// limits over the audit log, so that running several web processes
-	// does not multiply the attempts an attacker gets.
+	// does not multiply the attempts an attacker gets. The count in memory
+	// stays in front: audit entries are written best effort.
 	if locked, err := s.lockedOut(ctx, login, ip); err != nil {
 		return "", Principal{}, fmt.Errorf("login: %w", err)
 	} else if locked {

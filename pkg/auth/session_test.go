@@ -28,14 +28,21 @@ func (c *clock) add(d time.Duration) {
 	c.t = c.t.Add(d)
 }
 
-func TestLogin(t *testing.T) {
-	ctx := context.Background()
-	st, err := sqlitestore.Open(ctx, filepath.Join(t.TempDir(), "h.db"))
+// openStore opens a store in a temporary directory, closed at the end of
+// the test, and a clock at the present for it.
+func openStore(t *testing.T) (*sqlitestore.Store, *clock) {
+	t.Helper()
+	st, err := sqlitestore.Open(context.Background(), filepath.Join(t.TempDir(), "h.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer st.Close()
-	clk := &clock{t: time.Now()}
+	t.Cleanup(func() { st.Close() })
+	return st, &clock{t: time.Now()}
+}
+
+func TestLogin(t *testing.T) {
+	ctx := context.Background()
+	st, clk := openStore(t)
 	s := auth.NewSessions(st, auth.SessionOptions{BcryptCost: bcrypt.MinCost, TTL: time.Hour, MaxFailures: 3, Now: clk.now})
 	const pw = "correct horse battery"
 	u, err := s.NewUser(ctx, "admin", "tanaka", "田中", hotline.RoleAnalyst, pw)
@@ -136,12 +143,7 @@ func TestCheckCSRF(t *testing.T) {
 // lock-out, through the audit log: failures on either count for both.
 func TestLockOutAcrossProcesses(t *testing.T) {
 	ctx := context.Background()
-	st, err := sqlitestore.Open(ctx, filepath.Join(t.TempDir(), "h.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	clk := &clock{t: time.Now()}
+	st, clk := openStore(t)
 	opt := auth.SessionOptions{BcryptCost: bcrypt.MinCost, MaxFailures: 3, Now: clk.now}
 	a, b := auth.NewSessions(st, opt), auth.NewSessions(st, opt)
 	const pw = "correct horse battery"
