@@ -71,7 +71,11 @@ type TrainInfo struct {
 	// suicide_inducement, whose misses are the worst (chosen out-of-fold,
 	// after NoneOffset, within the same bound on hard negatives).
 	SevereBoost float64 `json:"severe_boost"`
-	Features    int     `json:"features"` // distinct hashed features in training
+	// Respell is the share of items given a respelt copy for training;
+	// RespeltItems is how many were (see augment.go).
+	Respell      float64 `json:"respell"`
+	RespeltItems int     `json:"respelt_items"`
+	Features     int     `json:"features"` // distinct hashed features in training
 }
 
 // model is a loaded model: two weight matrices over hashed features and a

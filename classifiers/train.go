@@ -67,7 +67,17 @@ type TrainOptions struct {
 	// out-of-fold predictions may flag when the none offset is chosen; 0
 	// means DefaultMaxHardNegativeRate.
 	MaxHardNegativeRate float64
+
+	// Respell is the share of the items that get a respelt copy for
+	// training (see augment.go); 0 means DefaultRespell, a negative value
+	// none.
+	Respell        float64
+	respellModes   []respellMode
+	respellKeepLex bool
 }
+
+// DefaultRespell is the default share of items given a respelt copy.
+const DefaultRespell = 0.3
 
 // DefaultMaxHardNegativeRate is the default bound on the share of hard
 // negatives flagged out-of-fold: the hotline's reviewers must not drown in
@@ -194,7 +204,10 @@ func trainModel(ctx context.Context, opts TrainOptions, trainItems, devItems []I
 	if lex, err = lex.withDerived(m.derived, lb); err != nil {
 		return nil, err
 	}
-	m.lemmas = *dc.table(inflectedLemmas(mo, dc, trainItems))
+	respell := cmp.Or(opts.Respell, DefaultRespell)
+	copies, origin := augmentItems(newRespeller(dc), append(slices.Clip(trainItems), devItems...), opts.Seed, respell)
+	fmt.Fprintf(log, "respelt copies: %d (share %g)\n", len(copies), max(respell, 0))
+	m.lemmas = *dc.table(inflectedLemmas(mo, dc, append(slices.Clip(trainItems), copies...)))
 	fmt.Fprintf(log, "lemma table: %d base forms, %d entries\n", len(m.lemmas.forms), len(m.lemmas.ids))
 
 	// Features of every item, computed once.
@@ -202,17 +215,25 @@ func trainModel(ctx context.Context, opts TrainOptions, trainItems, devItems []I
 	trainX := featurizeAll(fc, trainItems)
 	devX := featurizeAll(fc, devItems)
 
+	// The rows: the items, then their respelt copies. A copy is in its
+	// original's fold, so that no fold is judged by a model that saw its
+	// items in another spelling; only the items are judged.
 	all := append(slices.Clip(trainItems), devItems...)
 	x := append(slices.Clip(trainX), devX...)
+	x = append(x, featurizeAll(fc, copies)...)
+	rows := append(slices.Clip(all), copies...)
 	folds := cmp.Or(opts.Folds, 5)
-	fold := make([]int, len(all))
+	fold := make([]int, len(rows))
 	for i, it := range all {
 		h := sha256.Sum256(fmt.Appendf(nil, "%d\x00%s", opts.Seed, it.ID))
 		fold[i] = int(binary.BigEndian.Uint32(h[:4]) % uint32(folds))
 	}
-	catY := make([]int, len(all))
-	subY := make([]int, len(all))
-	for i, it := range all {
+	for j, o := range origin {
+		fold[len(all)+j] = fold[o]
+	}
+	catY := make([]int, len(rows))
+	subY := make([]int, len(rows))
+	for i, it := range rows {
 		catY[i] = lb.catIndex(it.Category)
 		subY[i] = -1
 		if it.Subcategory != "" {
@@ -223,6 +244,7 @@ func trainModel(ctx context.Context, opts TrainOptions, trainItems, devItems []I
 	ti := &m.info.Training
 	ti.TrainItems, ti.DevItems = len(trainItems), len(devItems)
 	ti.Seed, ti.Folds, ti.L2Grid, ti.Iterations, ti.ClassWeight = uint64(opts.Seed), folds, grid, iters, cw
+	ti.Respell, ti.RespeltItems = max(respell, 0), len(copies)
 
 	// The category model: L2 by out-of-fold macro-F1, temperature by
 	// out-of-fold likelihood, then a fit on everything.
@@ -241,11 +263,12 @@ func trainModel(ctx context.Context, opts TrainOptions, trainItems, devItems []I
 		if err != nil {
 			return nil, err
 		}
+		oof = oof[:len(all)]
 		pred := make([]int, len(oof))
 		for i, z := range oof {
 			pred[i] = argmax(z)
 		}
-		f1 := macroF1(pred, catY, nCat)
+		f1 := macroF1(pred, catY[:len(all)], nCat)
 		fmt.Fprintf(log, "  l2=%g: out-of-fold macro-F1 %.4f\n", l2, f1)
 		if best.oof == nil || f1 > best.f1+1e-9 {
 			best.l2, best.f1, best.oof = l2, f1, oof
@@ -264,24 +287,24 @@ func trainModel(ctx context.Context, opts TrainOptions, trainItems, devItems []I
 		maxHard = DefaultMaxHardNegativeRate
 	}
 	ti.MaxHardNegativeRate = maxHard
-	ti.NoneOffset, ti.CVMacroF1, ti.CVHardNegativeRate = noneOffset(best.oof, catY, hard, maxHard)
+	ti.NoneOffset, ti.CVMacroF1, ti.CVHardNegativeRate = noneOffset(best.oof, catY[:len(all)], hard, maxHard)
 	for _, z := range best.oof {
 		z[catNone] += ti.NoneOffset
 	}
 	fmt.Fprintf(log, "  none offset %+.2f: out-of-fold macro-F1 %.4f, hard negatives flagged %.3f\n", ti.NoneOffset, ti.CVMacroF1, ti.CVHardNegativeRate)
 	var recall float64
-	ti.SevereBoost, ti.CVMacroF1, ti.CVHardNegativeRate, recall = severeBoost(best.oof, catY, hard, maxHard, ti.CVMacroF1)
+	ti.SevereBoost, ti.CVMacroF1, ti.CVHardNegativeRate, recall = severeBoost(best.oof, catY[:len(all)], hard, maxHard, ti.CVMacroF1)
 	for _, z := range best.oof {
 		z[catCritical] += ti.SevereBoost
 		z[catSuicide] += ti.SevereBoost
 	}
 	fmt.Fprintf(log, "  severe boost %+.2f: out-of-fold macro-F1 %.4f, hard negatives flagged %.3f, recall of critical_crime and suicide_inducement %.4f\n", ti.SevereBoost, ti.CVMacroF1, ti.CVHardNegativeRate, recall)
 	if opts.OOFErrorsPath != "" {
-		if err := writeOOFErrors(opts.OOFErrorsPath, all, best.oof, catY, lb); err != nil {
+		if err := writeOOFErrors(opts.OOFErrorsPath, all, best.oof, catY[:len(all)], lb); err != nil {
 			return nil, err
 		}
 	}
-	m.info.Temperature, ti.CVNLL = calibrate(best.oof, catY)
+	m.info.Temperature, ti.CVNLL = calibrate(best.oof, catY[:len(all)])
 	w, it, fx, err := cat.fit(ctx, best.l2, iters, cat.c)
 	if err != nil {
 		return nil, err

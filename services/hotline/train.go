@@ -18,8 +18,15 @@ func runTrain(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 	fs.StringVar(&opts.OutPath, "out", "classifiers/model/model.bin", "where to write the model")
 	fs.Int64Var(&opts.Seed, "seed", 1, "random seed (same data and seed give the same model)")
 	fs.StringVar(&opts.OOFErrorsPath, "oof-errors", "", "write the items the cross-validation got wrong to this JSON Lines file")
+	fs.Float64Var(&opts.Respell, "respell", classifiers.DefaultRespell, "share of the items given a copy respelt in kana for training (0: none)")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if opts.Respell < 0 || opts.Respell > 1 {
+		return usageError(fmt.Sprintf("--respell %g: want a share between 0 and 1", opts.Respell))
+	}
+	if opts.Respell == 0 {
+		opts.Respell = -1 // TrainOptions: 0 is the default, negative none
 	}
 	return classifiers.Train(ctx, opts, stdout)
 }
