@@ -91,6 +91,11 @@ type model struct {
 	derived []DerivedEntry
 	// subRange[c] is the range of sub-type columns of category c.
 	subRange [nCat][2]int
+	// subOf[c] holds the columns of sub (and the row scales) of category
+	// c's sub-types only: scoring the sub-types of one category then
+	// reads rows a few bytes wide, a table small enough to stay in cache,
+	// instead of every sub-type's row.
+	subOf [nCat]qmatrix
 }
 
 func embeddedModel() (*model, error) {
@@ -148,6 +153,9 @@ func (m *model) check(lb *labels, mo *morph) error {
 			return fmt.Errorf("classifiers: model sub-types of %s are not adjacent", m.info.Categories[c])
 		}
 	}
+	for c, r := range m.subRange {
+		m.subOf[c] = m.sub.columns(r[0], r[1])
+	}
 	if m.info.DictMorphs != len(mo.dict.Morphs) {
 		return fmt.Errorf("classifiers: model was trained with a dictionary of %d entries, this one has %d", m.info.DictMorphs, len(mo.dict.Morphs))
 	}
@@ -185,12 +193,13 @@ func (m *model) scoreSub(a *analysis, cat int) int {
 	for k := range z {
 		z[k] = float64(m.subBias[lo+k])
 	}
+	sub := &m.subOf[cat]
 	for i := range a.feats {
 		f := &a.feats[i]
 		b := subBucket(f.h, bits)
-		s, q := m.sub.row(b)
+		s, q := sub.row(b)
 		v := float64(hashSign(f.h) * f.v * s)
-		q = q[lo:hi]
+		q = q[:len(z)]
 		for k := range z {
 			z[k] += v * float64(int8(q[k]))
 		}
@@ -348,6 +357,20 @@ func (m *qmatrix) row(b int) (float32, []byte) {
 
 func (m *qmatrix) setScale(b int, s float32) {
 	binary.LittleEndian.PutUint32(m.rows[b*(4+m.k):], math.Float32bits(s))
+}
+
+// columns returns the matrix of columns [lo, hi) of m, each row with its
+// scale: the same weights, in narrower rows.
+func (m *qmatrix) columns(lo, hi int) qmatrix {
+	n := m.buckets()
+	out := makeQMatrix(n, hi-lo)
+	for b := range n {
+		s, q := m.row(b)
+		out.setScale(b, s)
+		_, r := out.row(b)
+		copy(r, q[lo:hi])
+	}
+	return out
 }
 
 // newQMatrix quantises mat, a bucket-major matrix with k columns: each
