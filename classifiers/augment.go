@@ -98,7 +98,7 @@ func (r *respeller) respell(text string, mode respellMode, rng *rand.Rand) (stri
 			out := t.surface
 			ja := hasJapanese(t.surface)
 			if ja {
-				if rd, ok := r.readingOf(t); ok {
+				if rd, ok := r.dc.tokenReading(t); ok {
 					switch mode {
 					case respellHiragana:
 						if hasKanjiOrKatakana(t.surface) && rng.Float64() < 0.7 {
@@ -123,26 +123,6 @@ func (r *respeller) respell(text string, mode respellMode, rng *rand.Rand) (stri
 	}
 	sb.WriteString(nt[at:])
 	return sb.String(), changed
-}
-
-// readingOf returns a token's reading in katakana: the dictionary's for a
-// known word, the user dictionary's for slang, the surface (in katakana)
-// for an unknown word in kana.
-func (r *respeller) readingOf(t token) (string, bool) {
-	m := r.dc.m
-	switch {
-	case t.pos == posUser:
-		return strings.Join(m.udict.Contents[t.id].Yomi, ""), true
-	case t.id >= 0:
-		c := m.dict.Contents[t.id]
-		if len(c) <= r.dc.readingIdx || c[r.dc.readingIdx] == "*" || c[r.dc.readingIdx] == "" {
-			return "", false
-		}
-		return c[r.dc.readingIdx], true
-	case isKana(t.surface):
-		return toKatakana(t.surface), true
-	}
-	return "", false
 }
 
 func (r *respeller) toHalfwidth(kata string) string {

@@ -284,29 +284,39 @@ func (b *dictContents) table(keep map[string]bool) *lemmaTable {
 	return t
 }
 
-// reading returns the reading of norm (a normalised text) in katakana: the
-// dictionary's reading of each known word, the user dictionary's of slang,
-// and the surface of unknown words written in kana. It fails for unknown
-// words in other scripts.
+// reading returns the reading of norm (a normalised text) in katakana, from
+// the reading of each of its words (see tokenReading). It fails if a word
+// has none.
 func (b *dictContents) reading(norm string) (string, bool) {
 	var sb strings.Builder
 	for _, t := range b.m.tokenize(nil, norm, 0, nil) {
-		switch {
-		case t.pos == posUser:
-			sb.WriteString(strings.Join(b.m.udict.Contents[t.id].Yomi, ""))
-		case t.id >= 0:
-			c := b.m.dict.Contents[t.id]
-			if len(c) <= b.readingIdx || c[b.readingIdx] == "*" || c[b.readingIdx] == "" {
-				return "", false
-			}
-			sb.WriteString(c[b.readingIdx])
-		case isKana(t.surface):
-			sb.WriteString(t.surface)
-		default:
+		r, ok := b.tokenReading(t)
+		if !ok {
 			return "", false
 		}
+		sb.WriteString(r)
 	}
 	return sb.String(), sb.Len() > 0
+}
+
+// tokenReading returns a token's reading in katakana: the dictionary's for
+// a known word, the user dictionary's for slang, the surface (in katakana)
+// for an unknown word written in kana. It fails for unknown words in other
+// scripts.
+func (b *dictContents) tokenReading(t token) (string, bool) {
+	switch {
+	case t.pos == posUser:
+		return strings.Join(b.m.udict.Contents[t.id].Yomi, ""), true
+	case t.id >= 0:
+		c := b.m.dict.Contents[t.id]
+		if len(c) <= b.readingIdx || c[b.readingIdx] == "*" || c[b.readingIdx] == "" {
+			return "", false
+		}
+		return c[b.readingIdx], true
+	case isKana(t.surface):
+		return toKatakana(t.surface), true
+	}
+	return "", false
 }
 
 func isKana(s string) bool {

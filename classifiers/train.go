@@ -71,9 +71,7 @@ type TrainOptions struct {
 	// Respell is the share of the items that get a respelt copy for
 	// training (see augment.go); 0 means DefaultRespell, a negative value
 	// none.
-	Respell        float64
-	respellModes   []respellMode
-	respellKeepLex bool
+	Respell float64
 }
 
 // DefaultRespell is the default share of items given a respelt copy.
