@@ -124,6 +124,7 @@ type analysis struct {
 	z     [nCat]float64 // logits
 	p     [nCat]float64 // probabilities
 	subZ  []float64
+	touch byte // see qmatrix.touch
 }
 
 // analyze runs the analysis of text: with a model up to the calibrated

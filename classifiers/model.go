@@ -165,6 +165,7 @@ func (m *model) check(lb *labels, mo *morph) error {
 // scoreCat computes the category logits and calibrated probabilities.
 func (m *model) scoreCat(a *analysis) {
 	bits := m.info.Params.Bits
+	a.touch = m.cat.touch(a.feats, bits, catBucket)
 	z := m.catBias
 	for i := range a.feats {
 		f := &a.feats[i]
@@ -194,6 +195,7 @@ func (m *model) scoreSub(a *analysis, cat int) int {
 		z[k] = float64(m.subBias[lo+k])
 	}
 	sub := &m.subOf[cat]
+	a.touch += sub.touch(a.feats, bits, subBucket)
 	for i := range a.feats {
 		f := &a.feats[i]
 		b := subBucket(f.h, bits)
@@ -347,6 +349,21 @@ func (m *qmatrix) buckets() int {
 		return 0
 	}
 	return len(m.rows) / (4 + m.k)
+}
+
+// touch reads one byte of the row of every feature and returns their sum,
+// which the caller keeps so that the reads are not optimised away. The
+// rows of a text's features lie all over a matrix too large for the
+// cache: read in a loop that does nothing else, many are fetched from
+// memory at once, and the scoring loop after it finds them in cache
+// instead of waiting for each in turn.
+func (m *qmatrix) touch(feats []feature, bits int, bucket func(uint64, int) int) byte {
+	var sum byte
+	w := 4 + m.k
+	for i := range feats {
+		sum += m.rows[bucket(feats[i].h, bits)*w]
+	}
+	return sum
 }
 
 // row returns the scale of bucket b and its values (bytes read as int8).
