@@ -162,6 +162,9 @@ func (c *Classifier) features(a *analysis, text string) {
 		a.toks = c.morph.tokenize(a.toks, a.text.Norm[s.start:s.end], s.start, &c.model.lemmas)
 		s.tokHi = len(a.toks)
 	}
+	if c.model.info.Params.ReadScale > 0 {
+		c.morph.setReadings(a.toks, &c.model.readings)
+	}
 	a.featurize(&c.model.info.Params, c.labels)
 }
 

@@ -26,7 +26,10 @@
 //     (inflected words reduced to their base form by the model's lemma
 //     table), character 2- and 3-grams of the folded text (digits folded,
 //     handles, URLs, phone numbers and ids masked so that no placeholder is
-//     learnt), lexicon sums per sub-type and per counter kind, sums of terms
+//     learnt), character 3-grams of each sentence read aloud (words
+//     written with kanji by their readings from the model's reading
+//     table, so that 自殺しよう, じさつしよう and ジサツシヨウ share them),
+//     lexicon sums per sub-type and per counter kind, sums of terms
 //     only quoted or named (「即日即金」という投稿に注意), the rule score per
 //     category, concepts and their pairs (concept.tsv: a weapon and a
 //     transfer, violence and payment, death and togetherness, found in
@@ -43,7 +46,7 @@
 // written in kanji (一緒に死にませんか is found in いっしょにしにませんか) and
 // 当て字 of 死 (ﾀﾋ, 4). The classifier itself runs on the IPA dictionary
 // without its contents (a third of the memory): the model's lemma table
-// stands in for the base forms it needs.
+// and reading table stand in for the base forms and readings it needs.
 //
 // A classification lists its evidence (lexicon and counter-evidence terms
 // with their spans in the original text, the strongest model features, and

@@ -25,24 +25,29 @@ const (
 	fMention                     // lexicon sum of a category's terms only quoted or named
 	fConcept                     // a concept's presence
 	fPair                        // two concepts in one text
+	fRead3                       // character trigram of the words' readings
 )
 
 func (k featKind) prefix() string {
-	return [...]string{"", "w:", "b:", "c2:", "c3:", "lex:", "lexcat:", "counter:", "rule:", "ruletop:", "mask:", "cue:", "mention:", "concept:", "pair:"}[k]
+	return [...]string{"", "w:", "b:", "c2:", "c3:", "lex:", "lexcat:", "counter:", "rule:", "ruletop:", "mask:", "cue:", "mention:", "concept:", "pair:", "yomi:"}[k]
 }
 
-// block reports which normalisation block a kind belongs to: lemma n-grams
-// and character n-grams are each scaled to unit length; the rest keep
-// their values.
+// block reports which normalisation block a kind belongs to: lemma
+// n-grams, character n-grams and reading n-grams are each scaled to unit
+// length; the rest keep their values.
 func (k featKind) block() int {
 	switch k {
 	case fWord, fBigram:
 		return 1
 	case fChar2, fChar3:
 		return 2
+	case fRead3:
+		return 3
 	}
 	return 0
 }
+
+const nBlocks = 4
 
 // feature is one hashed feature of a text. a and b name it for evidence;
 // they point into the text, the dictionary or the labels, never copies.
@@ -69,11 +74,14 @@ type FeatureParams struct {
 	// block of n features has values scale/sqrt(max(n, MinNorm)), so that
 	// the few n-grams of a very short text do not weigh like a long text's.
 	MinNorm int `json:"min_norm"`
+	// ReadScale is the length of the reading n-gram block; 0 (models
+	// trained before it) leaves the block out.
+	ReadScale float64 `json:"read_scale,omitempty"`
 }
 
 // DefaultFeatureParams are the parameters Train uses unless told otherwise.
 func DefaultFeatureParams() FeatureParams {
-	return FeatureParams{Bits: 18, SubBits: 15, WordScale: 1, CharScale: 1, LexScale: 2, CueScale: 0.5, ConceptScale: 1, MinNorm: 16}
+	return FeatureParams{Bits: 18, SubBits: 15, WordScale: 1, CharScale: 1, LexScale: 2, CueScale: 0.5, ConceptScale: 1, MinNorm: 16, ReadScale: 1}
 }
 
 // FNV-1a, 64 bits, finished with a mixer so that low and high bits are
@@ -140,6 +148,9 @@ func (a *analysis) featurize(p *FeatureParams, lb *labels) {
 	a.feats = a.feats[:0]
 	a.lemmaFeatures()
 	a.charFeatures()
+	if p.ReadScale > 0 {
+		a.readingFeatures()
+	}
 
 	ls := p.LexScale
 	for i, v := range a.lex.sub {
@@ -198,16 +209,15 @@ func (a *analysis) featurize(p *FeatureParams, lb *labels) {
 	// One feature per hash (the first); then scale the n-gram blocks to
 	// their lengths.
 	a.dedupe()
-	var n [3]int
+	var n [nBlocks]int
 	for i := range a.feats {
 		n[a.feats[i].kind.block()]++
 	}
-	scale := [3]float32{1, 0, 0}
-	if n[1] > 0 {
-		scale[1] = float32(p.WordScale / math.Sqrt(float64(max(n[1], p.MinNorm))))
-	}
-	if n[2] > 0 {
-		scale[2] = float32(p.CharScale / math.Sqrt(float64(max(n[2], p.MinNorm))))
+	scale := [nBlocks]float32{1, 0, 0, 0}
+	for b, s := range [nBlocks]float64{1: p.WordScale, 2: p.CharScale, 3: p.ReadScale} {
+		if b > 0 && n[b] > 0 {
+			scale[b] = float32(s / math.Sqrt(float64(max(n[b], p.MinNorm))))
+		}
 	}
 	for i := range a.feats {
 		if b := a.feats[i].kind.block(); b != 0 {
@@ -348,6 +358,51 @@ func (a *analysis) charFeatures() {
 		if n >= 3 {
 			h := newHasher(fChar3).rune(u[0].r).rune(u[1].r).rune(u[2].r)
 			a.add(fChar3, h, 1, fold[u[0].start:u[2].end], "")
+		}
+	}
+}
+
+// readingFeatures adds the character trigrams of each sentence read
+// aloud: the words written with kanji by their readings (set by
+// morph.setReadings), the rest as folded (katakana as hiragana), digits as
+// 0; symbols and masked spans break the sequence. 自殺しよう, じさつしよう and
+// ジサツシヨウ share them, which the character and lemma n-grams of the
+// three spellings do not. A trigram is named by the folded text of the
+// words it covers.
+func (a *analysis) readingFeatures() {
+	fold := a.text.Fold
+	var u [3]unit // r: the rune; start, end: the word it was read from
+	n := 0
+	mi := 0
+	for _, sent := range a.sents {
+		n = 0
+		for i := sent.tokLo; i < sent.tokHi; i++ {
+			t := &a.toks[i]
+			for mi < len(a.masks) && a.masks[mi].end <= t.start {
+				mi++
+			}
+			if t.pos == posSymbol || mi < len(a.masks) && a.masks[mi].start < t.end {
+				n = 0
+				continue
+			}
+			s := t.reading
+			if s == "" {
+				s = fold[t.start:t.end]
+			}
+			for _, r := range s {
+				switch {
+				case r == ' ' || r == '\n' || r == '\t':
+					n = 0
+					continue
+				case r >= '0' && r <= '9':
+					r = '0'
+				}
+				u[0], u[1], u[2] = u[1], u[2], unit{r, t.start, t.end}
+				if n++; n >= 3 {
+					h := newHasher(fRead3).rune(u[0].r).rune(u[1].r).rune(u[2].r)
+					a.add(fRead3, h, 1, fold[u[0].start:u[2].end], "")
+				}
+			}
 		}
 	}
 }

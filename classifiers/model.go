@@ -88,7 +88,10 @@ type model struct {
 	sub     qmatrix // a column per sub-type
 	subBias []float32
 	lemmas  lemmaTable
-	derived []DerivedEntry
+	// readings holds the readings of the words written with kanji the
+	// model was trained on (for the reading features).
+	readings lemmaTable
+	derived  []DerivedEntry
 	// subRange[c] is the range of sub-type columns of category c.
 	subRange [nCat][2]int
 	// subOf[c] holds the columns of sub (and the row scales) of category
@@ -284,24 +287,16 @@ func (m *model) encode() ([]byte, error) {
 	writeFloats(&raw, m.catBias[:])
 	writeRows(&raw, m.sub)
 	writeFloats(&raw, m.subBias)
-	putUvarint(&raw, uint64(len(m.lemmas.forms)))
-	for _, f := range m.lemmas.forms {
-		putUvarint(&raw, uint64(len(f)))
-		raw.WriteString(f)
-	}
-	putUvarint(&raw, uint64(len(m.lemmas.ids)))
-	prev := int32(0)
-	for i, id := range m.lemmas.ids {
-		putUvarint(&raw, uint64(id-prev))
-		putUvarint(&raw, uint64(m.lemmas.lemmas[i]))
-		prev = id
-	}
+	writeTable(&raw, &m.lemmas)
 	der, err := json.Marshal(m.derived)
 	if err != nil {
 		return nil, fmt.Errorf("classifiers: derived lexicon: %w", err)
 	}
 	putUvarint(&raw, uint64(len(der)))
 	raw.Write(der)
+	if m.info.Params.ReadScale > 0 {
+		writeTable(&raw, &m.readings)
+	}
 	var out bytes.Buffer
 	zw, err := gzip.NewWriterLevel(&out, gzip.BestCompression)
 	if err != nil {
@@ -314,6 +309,52 @@ func (m *model) encode() ([]byte, error) {
 		return nil, fmt.Errorf("classifiers: model: %w", err)
 	}
 	return out.Bytes(), nil
+}
+
+// writeTable writes a lemma (or reading) table: its forms, then its ids
+// as differences, each with its form's index.
+func writeTable(w *bytes.Buffer, t *lemmaTable) {
+	putUvarint(w, uint64(len(t.forms)))
+	for _, f := range t.forms {
+		putUvarint(w, uint64(len(f)))
+		w.WriteString(f)
+	}
+	putUvarint(w, uint64(len(t.ids)))
+	prev := int32(0)
+	for i, id := range t.ids {
+		putUvarint(w, uint64(id-prev))
+		putUvarint(w, uint64(t.lemmas[i]))
+		prev = id
+	}
+}
+
+// readTable reads what writeTable wrote.
+func (r *modelReader) table(t *lemmaTable) error {
+	nForms := r.uvarint()
+	if nForms > 1<<22 {
+		return fmt.Errorf("implausible table of %d forms", nForms)
+	}
+	t.forms = make([]string, 0, nForms)
+	for i := uint64(0); i < nForms && r.err == nil; i++ {
+		t.forms = append(t.forms, string(r.bytes(r.uvarint())))
+	}
+	nIDs := r.uvarint()
+	if nIDs > 1<<22 {
+		return fmt.Errorf("implausible table of %d entries", nIDs)
+	}
+	t.ids = make([]int32, 0, nIDs)
+	t.lemmas = make([]uint32, 0, nIDs)
+	id := int64(0)
+	for i := uint64(0); i < nIDs && r.err == nil; i++ {
+		id += int64(r.uvarint())
+		f := r.uvarint()
+		if f >= nForms || id > math.MaxInt32 {
+			return errors.New("table out of range")
+		}
+		t.ids = append(t.ids, int32(id))
+		t.lemmas = append(t.lemmas, uint32(f))
+	}
+	return nil
 }
 
 func putUvarint(w *bytes.Buffer, x uint64) {
@@ -557,29 +598,8 @@ func decodeModel(file []byte) (*model, error) {
 	if r.err == nil && (m.cat.buckets() != 1<<p.Bits || m.sub.buckets() != 1<<p.SubBits) {
 		return nil, errors.New("weight matrices do not match the hash sizes")
 	}
-	nForms := r.uvarint()
-	if nForms > 1<<22 {
-		return nil, fmt.Errorf("implausible lemma count %d", nForms)
-	}
-	m.lemmas.forms = make([]string, 0, nForms)
-	for i := uint64(0); i < nForms && r.err == nil; i++ {
-		m.lemmas.forms = append(m.lemmas.forms, string(r.bytes(r.uvarint())))
-	}
-	nIDs := r.uvarint()
-	if nIDs > 1<<22 {
-		return nil, fmt.Errorf("implausible lemma table size %d", nIDs)
-	}
-	m.lemmas.ids = make([]int32, 0, nIDs)
-	m.lemmas.lemmas = make([]uint32, 0, nIDs)
-	id := int64(0)
-	for i := uint64(0); i < nIDs && r.err == nil; i++ {
-		id += int64(r.uvarint())
-		f := r.uvarint()
-		if f >= nForms || id > math.MaxInt32 {
-			return nil, errors.New("lemma table out of range")
-		}
-		m.lemmas.ids = append(m.lemmas.ids, int32(id))
-		m.lemmas.lemmas = append(m.lemmas.lemmas, uint32(f))
+	if err := r.table(&m.lemmas); err != nil {
+		return nil, fmt.Errorf("lemma table: %w", err)
 	}
 	der := r.bytes(r.uvarint())
 	if r.err != nil {
@@ -587,6 +607,14 @@ func decodeModel(file []byte) (*model, error) {
 	}
 	if err := json.Unmarshal(der, &m.derived); err != nil {
 		return nil, fmt.Errorf("derived lexicon: %w", err)
+	}
+	if p.ReadScale > 0 {
+		if err := r.table(&m.readings); err != nil {
+			return nil, fmt.Errorf("reading table: %w", err)
+		}
+		if r.err != nil {
+			return nil, fmt.Errorf("truncated model: %w", r.err)
+		}
 	}
 	if _, err := r.r.ReadByte(); err != io.EOF {
 		return nil, errors.New("trailing data after the model")

@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -156,5 +157,68 @@ func TestLemmaTable(t *testing.T) {
 	}
 	if len(lemmas) < 3 {
 		t.Errorf("verb lemmas %q", lemmas)
+	}
+}
+
+// TestReadingFeatures checks that a text and its respellings in hiragana
+// and in katakana share their reading trigrams, and that a trigram is
+// named by the words it was read from.
+func TestReadingFeatures(t *testing.T) {
+	if testing.Short() {
+		t.Skip("loads the full IPA dictionary")
+	}
+	mo, err := newMorph(ipa.Dict())
+	if err != nil {
+		t.Fatal(err)
+	}
+	dc, err := newDictContents(mo)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lb := newLabels()
+	lex, err := newLexIndex(nil, lb)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const text = "一緒に自殺しよう。闇バイト募集"
+	m := &model{info: ModelInfo{Params: DefaultFeatureParams()}}
+	m.readings = *dc.readingTable([]Item{{Text: text}})
+	if len(m.readings.ids) == 0 {
+		t.Fatal("empty reading table")
+	}
+	c := &Classifier{labels: lb, lex: lex, morph: mo, model: m}
+	trigrams := func(s string) (map[uint64]string, []string) {
+		a := &analysis{}
+		c.features(a, s)
+		hs := map[uint64]string{}
+		var names []string
+		for _, f := range a.feats {
+			if f.kind == fRead3 {
+				hs[f.h] = f.a
+				names = append(names, f.a)
+			}
+		}
+		return hs, names
+	}
+	want, names := trigrams(text)
+	if len(want) == 0 {
+		t.Fatal("no reading trigrams")
+	}
+	t.Logf("reading trigrams of %s: %q", text, names)
+	if !slices.Contains(names, "自殺") || !slices.Contains(names, "闇バイト") && !slices.Contains(names, "闇ばいと") {
+		t.Errorf("trigram names %q, want 自殺 and 闇バイト among them", names)
+	}
+	for _, respelt := range []string{"いっしょにじさつしよう。やみばいとぼしゅう", "イッショニジサツシヨウ。ヤミバイトボシュウ", "ｲｯｼｮﾆｼﾞｻﾂｼﾖｳ。ﾔﾐﾊﾞｲﾄﾎﾞｼｭｳ"} {
+		got, _ := trigrams(respelt)
+		for h := range want {
+			if _, ok := got[h]; !ok {
+				t.Errorf("%s: no reading trigram %q of the original", respelt, want[h])
+			}
+		}
+	}
+	// A model without reading features reads as before.
+	m.info.Params.ReadScale = 0
+	if got, _ := trigrams(text); len(got) != 0 {
+		t.Errorf("ReadScale 0: %d reading trigrams", len(got))
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"slices"
 	"strings"
 	"sync"
@@ -16,6 +17,7 @@ import (
 	"github.com/hotline-jp/hotline/classifiers/internal/dictpack"
 	"github.com/hotline-jp/hotline/classifiers/internal/viterbi"
 	"github.com/hotline-jp/hotline/classifiers/lexicon"
+	"github.com/hotline-jp/hotline/classifiers/textnorm"
 )
 
 // embeddedDictPath is the dictionary pack the classifier runs on: kagome's
@@ -81,6 +83,7 @@ func posClassOf(name string) posClass {
 type token struct {
 	surface    string
 	lemma      string // base form for inflected words the lemma table knows, else the surface
+	reading    string // in hiragana, for words written with kanji the reading table knows and for slang; else ""
 	start, end int    // byte offsets in the normalised text
 	id         int32  // morph id for known words (posUser: user dictionary id), -1 otherwise
 	pos        posClass
@@ -98,6 +101,9 @@ type morph struct {
 	nameClass []posClass // by POS name id, for the first POS level
 	numName   int        // name id of 数 (second level), -1 if absent
 	unkClass  []posClass // by unknown-word id
+	// userReading is the reading of each user dictionary entry in
+	// hiragana, "" where it is spelt as read.
+	userReading []string
 }
 
 // preloadDict loads the dictionary newMorph(nil) uses (see runtimeDict).
@@ -123,6 +129,12 @@ func newMorph(d *dict.Dict) (*morph, error) {
 	}
 	m := &morph{dict: d, udict: ud, seg: seg, numName: -1}
 	m.bufs.New = func() any { return new([]viterbi.Morpheme) }
+	m.userReading = make([]string, len(ud.Contents))
+	for i, c := range ud.Contents {
+		if r := toHiragana(strings.Join(c.Yomi, "")); r != toHiragana(textnorm.Normalize(strings.Join(c.Tokens, "")).Fold) {
+			m.userReading[i] = r
+		}
+	}
 	m.nameClass = make([]posClass, len(d.POSTable.NameList))
 	for i, n := range d.POSTable.NameList {
 		m.nameClass[i] = posClassOf(n)
@@ -190,6 +202,23 @@ func (m *morph) tokenize(dst []token, sentence string, base int, lemmas *lemmaTa
 		dst = append(dst, t)
 	}
 	return dst
+}
+
+// setReadings gives the tokens written with kanji their readings, from
+// the reading table (known words) or the user dictionary (slang), so that
+// the reading features see 自殺 and a respelt じさつ or ジサツ alike.
+func (m *morph) setReadings(toks []token, readings *lemmaTable) {
+	for i := range toks {
+		t := &toks[i]
+		switch {
+		case t.pos == posUser:
+			if int(t.id) < len(m.userReading) {
+				t.reading = m.userReading[t.id]
+			}
+		case t.id >= 0:
+			t.reading, _ = readings.lookup(t.id)
+		}
+	}
 }
 
 func allDigits(s string) bool {
@@ -280,6 +309,48 @@ func (b *dictContents) table(keep map[string]bool) *lemmaTable {
 				t.lemmas = append(t.lemmas, i)
 			}
 		}
+	}
+	return t
+}
+
+// readingTable builds the reading table, in hiragana, of the known words
+// written with kanji (or other non-kana) among the tokens of items: a word
+// spelt in kana reads as it is spelt.
+func (b *dictContents) readingTable(items []Item) *lemmaTable {
+	readings := map[int32]string{}
+	a := &analysis{}
+	for _, it := range items {
+		a.text = textnorm.Normalize(it.Text)
+		a.splitSentences()
+		a.toks = a.toks[:0]
+		for _, s := range a.sents {
+			a.toks = b.m.tokenize(a.toks, a.text.Norm[s.start:s.end], s.start, nil)
+		}
+		for _, t := range a.toks {
+			if t.id < 0 || t.pos == posUser || t.pos == posSymbol || t.pos == posNumber || isKana(t.surface) {
+				continue
+			}
+			if _, ok := readings[t.id]; ok {
+				continue
+			}
+			if r, ok := b.tokenReading(t); ok && isKana(r) {
+				readings[t.id] = toHiragana(r)
+			}
+		}
+	}
+	forms := map[string]uint32{}
+	t := &lemmaTable{}
+	ids := slices.Sorted(maps.Keys(readings))
+	for _, id := range ids {
+		r := readings[id]
+		f, ok := forms[r]
+		if !ok {
+			f = uint32(len(t.forms))
+			forms[r] = f
+			t.forms = append(t.forms, r)
+		}
+		t.ids = append(t.ids, id)
+		t.lemmas = append(t.lemmas, f)
 	}
 	return t
 }

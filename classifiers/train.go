@@ -207,6 +207,10 @@ func trainModel(ctx context.Context, opts TrainOptions, trainItems, devItems []I
 	fmt.Fprintf(log, "respelt copies: %d (share %g)\n", len(copies), max(respell, 0))
 	m.lemmas = *dc.table(inflectedLemmas(mo, dc, append(slices.Clip(trainItems), copies...)))
 	fmt.Fprintf(log, "lemma table: %d base forms, %d entries\n", len(m.lemmas.forms), len(m.lemmas.ids))
+	if params.ReadScale > 0 {
+		m.readings = *dc.readingTable(append(slices.Clip(trainItems), devItems...))
+		fmt.Fprintf(log, "reading table: %d readings, %d words\n", len(m.readings.forms), len(m.readings.ids))
+	}
 
 	// Features of every item, computed once.
 	fc := &Classifier{labels: lb, lex: lex, morph: mo, model: m}
