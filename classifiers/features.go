@@ -367,8 +367,8 @@ func (a *analysis) charFeatures() {
 // morph.setReadings), the rest as folded (katakana as hiragana), digits as
 // 0; symbols and masked spans break the sequence. 自殺しよう, じさつしよう and
 // ジサツシヨウ share them, which the character and lemma n-grams of the
-// three spellings do not. A trigram is named by the folded text of the
-// words it covers.
+// three spellings do not. A trigram is named by the folded text it was
+// read from: its characters, or the whole of a word read.
 func (a *analysis) readingFeatures() {
 	fold := a.text.Fold
 	var u [3]unit // r: the rune; start, end: the word it was read from
@@ -385,11 +385,11 @@ func (a *analysis) readingFeatures() {
 				n = 0
 				continue
 			}
-			s := t.reading
+			s, read := t.reading, true
 			if s == "" {
-				s = fold[t.start:t.end]
+				s, read = fold[t.start:t.end], false
 			}
-			for _, r := range s {
+			for j, r := range s {
 				switch {
 				case r == ' ' || r == '\n' || r == '\t':
 					n = 0
@@ -397,7 +397,11 @@ func (a *analysis) readingFeatures() {
 				case r >= '0' && r <= '9':
 					r = '0'
 				}
-				u[0], u[1], u[2] = u[1], u[2], unit{r, t.start, t.end}
+				next := unit{r, t.start, t.end} // a read word: all of it
+				if !read {
+					next = unit{r, t.start + j, t.start + j + utf8.RuneLen(r)}
+				}
+				u[0], u[1], u[2] = u[1], u[2], next
 				if n++; n >= 3 {
 					h := newHasher(fRead3).rune(u[0].r).rune(u[1].r).rune(u[2].r)
 					a.add(fRead3, h, 1, fold[u[0].start:u[2].end], "")
