@@ -12,6 +12,12 @@ import (
 
 func testRespeller(t *testing.T) *respeller {
 	t.Helper()
+	return newRespeller(testDictContents(t))
+}
+
+// testDictContents loads the full IPA dictionary.
+func testDictContents(t *testing.T) *dictContents {
+	t.Helper()
 	mo, err := newMorph(ipa.Dict())
 	if err != nil {
 		t.Fatal(err)
@@ -20,7 +26,7 @@ func testRespeller(t *testing.T) *respeller {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return newRespeller(dc)
+	return dc
 }
 
 func TestRespell(t *testing.T) {

@@ -167,14 +167,8 @@ func TestReadingFeatures(t *testing.T) {
 	if testing.Short() {
 		t.Skip("loads the full IPA dictionary")
 	}
-	mo, err := newMorph(ipa.Dict())
-	if err != nil {
-		t.Fatal(err)
-	}
-	dc, err := newDictContents(mo)
-	if err != nil {
-		t.Fatal(err)
-	}
+	dc := testDictContents(t)
+	mo := dc.m
 	lb := newLabels()
 	lex, err := newLexIndex(nil, lb)
 	if err != nil {

@@ -313,6 +313,17 @@ func (b *dictContents) table(keep map[string]bool) *lemmaTable {
 	return t
 }
 
+// tokenizeText normalises text and tokenises it sentence by sentence into
+// a.toks, without lemmas (for building the model's tables at training).
+func (a *analysis) tokenizeText(m *morph, text string) {
+	a.text = textnorm.Normalize(text)
+	a.splitSentences()
+	a.toks = a.toks[:0]
+	for _, s := range a.sents {
+		a.toks = m.tokenize(a.toks, a.text.Norm[s.start:s.end], s.start, nil)
+	}
+}
+
 // readingTable builds the reading table, in hiragana, of the known words
 // written with kanji (or other non-kana) among the tokens of items: a word
 // spelt in kana reads as it is spelt.
@@ -320,12 +331,7 @@ func (b *dictContents) readingTable(items []Item) *lemmaTable {
 	readings := map[int32]string{}
 	a := &analysis{}
 	for _, it := range items {
-		a.text = textnorm.Normalize(it.Text)
-		a.splitSentences()
-		a.toks = a.toks[:0]
-		for _, s := range a.sents {
-			a.toks = b.m.tokenize(a.toks, a.text.Norm[s.start:s.end], s.start, nil)
-		}
+		a.tokenizeText(b.m, it.Text)
 		for _, t := range a.toks {
 			if t.id < 0 || t.pos == posUser || t.pos == posSymbol || t.pos == posNumber || isKana(t.surface) {
 				continue

@@ -341,12 +341,7 @@ func inflectedLemmas(mo *morph, dc *dictContents, items []Item) map[string]bool 
 	keep := map[string]bool{}
 	a := &analysis{}
 	for _, it := range items {
-		a.text = textnorm.Normalize(it.Text)
-		a.splitSentences()
-		a.toks = a.toks[:0]
-		for _, s := range a.sents {
-			a.toks = mo.tokenize(a.toks, a.text.Norm[s.start:s.end], s.start, nil)
-		}
+		a.tokenizeText(mo, it.Text)
 		for _, t := range a.toks {
 			if t.id >= 0 && (t.pos == posVerb || t.pos == posAdj || t.pos == posAux) {
 				if f, ok := dc.of(t.id); ok {
