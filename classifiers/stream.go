@@ -90,7 +90,7 @@ func ClassifyJSONL(ctx context.Context, c Texter, r io.Reader, w io.Writer, work
 					bad bool
 				)
 				if err := json.Unmarshal(j.line, &in); err != nil {
-					res.Error, bad = "line is not a JSON object: "+err.Error(), true
+					res.Error, bad = inputError(j.line, err), true
 				} else if in.Text == nil {
 					res.ID, res.Error, bad = in.ID, `line has no string "text"`, true
 				} else {
@@ -142,4 +142,14 @@ func ClassifyJSONL(ctx context.Context, c Texter, r io.Reader, w io.Writer, work
 		return n, bad, fmt.Errorf("write output: %w", err)
 	}
 	return n, bad, readErr
+}
+
+// inputError says what is wrong with an input line that does not decode:
+// plain text gets the line format, not the decoder's complaint about its
+// first byte.
+func inputError(line []byte, err error) string {
+	if line[0] != '{' {
+		return `line is not a JSON object: want {"id":…,"text":"…"} on each line`
+	}
+	return "line is not a valid JSON object: " + err.Error()
 }

@@ -18,18 +18,20 @@ func TestClassifyCommand(t *testing.T) {
 		`{"id":"c","text":"今日の夕飯は野菜たっぷりのカレー"}`,
 		`not json`,
 		`{"id":"e"}`,
+		`{"id":"f","text":"途中で切れた`,
 	}, "\n")
 	var out, errs bytes.Buffer
 	err := run(context.Background(), []string{"classify"}, strings.NewReader(in), &out, &errs)
-	if err == nil || !strings.Contains(err.Error(), "2 of 5") {
-		t.Errorf("classify with two bad lines: %v, want an error counting them", err)
+	if err == nil || !strings.Contains(err.Error(), "3 of 6") {
+		t.Errorf("classify with three bad lines: %v, want an error counting them", err)
 	}
 	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
-	if len(lines) != 5 {
-		t.Fatalf("%d output lines, want 5:\n%s", len(lines), out.String())
+	if len(lines) != 6 {
+		t.Fatalf("%d output lines, want 6:\n%s", len(lines), out.String())
 	}
-	want := []struct{ id, category string }{
-		{`"a"`, "criminal_recruitment"}, {`2`, "suicide_inducement"}, {`"c"`, "none"}, {`null`, ""}, {`"e"`, ""},
+	want := []struct{ id, category, error string }{
+		{`"a"`, "criminal_recruitment", ""}, {`2`, "suicide_inducement", ""}, {`"c"`, "none", ""},
+		{`null`, "", `want {"id":…,"text":"…"}`}, {`"e"`, "", `no string "text"`}, {`null`, "", "not a valid JSON object"},
 	}
 	for i, line := range lines {
 		var got struct {
@@ -48,8 +50,8 @@ func TestClassifyCommand(t *testing.T) {
 			t.Errorf("line %d: id %s, want %s", i, got.ID, want[i].id)
 		}
 		if want[i].category == "" {
-			if got.Error == "" {
-				t.Errorf("line %d: no error for a bad input line: %s", i, line)
+			if !strings.Contains(got.Error, want[i].error) {
+				t.Errorf("line %d: error %q, want one saying %q", i, got.Error, want[i].error)
 			}
 			continue
 		}
