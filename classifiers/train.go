@@ -202,13 +202,16 @@ func trainModel(ctx context.Context, opts TrainOptions, trainItems, devItems []I
 	if lex, err = lex.withDerived(m.derived, lb); err != nil {
 		return nil, err
 	}
+	// The pool: the training items, then the development items; every
+	// table and the cross-validation are built from all of it.
+	all := slices.Concat(trainItems, devItems)
 	respell := cmp.Or(opts.Respell, DefaultRespell)
-	copies, origin := augmentItems(newRespeller(dc), append(slices.Clip(trainItems), devItems...), opts.Seed, respell)
+	copies, origin := augmentItems(newRespeller(dc), all, opts.Seed, respell)
 	fmt.Fprintf(log, "respelt copies: %d (share %g)\n", len(copies), max(respell, 0))
-	m.lemmas = *dc.table(inflectedLemmas(mo, dc, append(slices.Clip(trainItems), copies...)))
+	m.lemmas = *dc.table(inflectedLemmas(mo, dc, slices.Concat(all, copies)))
 	fmt.Fprintf(log, "lemma table: %d base forms, %d entries\n", len(m.lemmas.forms), len(m.lemmas.ids))
 	if params.ReadScale > 0 {
-		m.readings = *dc.readingTable(append(slices.Clip(trainItems), devItems...))
+		m.readings = *dc.readingTable(all)
 		fmt.Fprintf(log, "reading table: %d readings, %d words\n", len(m.readings.forms), len(m.readings.ids))
 	}
 
@@ -220,7 +223,6 @@ func trainModel(ctx context.Context, opts TrainOptions, trainItems, devItems []I
 	// The rows: the items, then their respelt copies. A copy is in its
 	// original's fold, so that no fold is judged by a model that saw its
 	// items in another spelling; only the items are judged.
-	all := append(slices.Clip(trainItems), devItems...)
 	x := append(slices.Clip(trainX), devX...)
 	x = append(x, featurizeAll(fc, copies)...)
 	rows := append(slices.Clip(all), copies...)
