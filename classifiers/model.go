@@ -351,9 +351,13 @@ func (r *modelReader) table(t *lemmaTable) error {
 		if f >= nForms || id > math.MaxInt32 {
 			return errors.New("table out of range")
 		}
+		if len(t.ids) > 0 && int32(id) <= t.ids[len(t.ids)-1] {
+			return errors.New("table ids not increasing")
+		}
 		t.ids = append(t.ids, int32(id))
 		t.lemmas = append(t.lemmas, uint32(f))
 	}
+	t.index()
 	return nil
 }
 

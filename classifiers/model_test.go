@@ -160,6 +160,51 @@ func TestLemmaTable(t *testing.T) {
 	}
 }
 
+// TestLemmaTableLookup checks the rank index against the ids it indexes:
+// every id finds its own form, across word edges, and no other id finds
+// one; the embedded model's tables, as decoded, agree with their ids.
+func TestLemmaTableLookup(t *testing.T) {
+	tb := &lemmaTable{
+		ids:    []int32{0, 5, 63, 64, 65, 200, 1000},
+		lemmas: []uint32{0, 1, 2, 0, 1, 2, 1},
+		forms:  []string{"a", "b", "c"},
+	}
+	tb.index()
+	want := map[int32]string{}
+	for i, id := range tb.ids {
+		want[id] = tb.forms[tb.lemmas[i]]
+	}
+	for id := int32(-2); id < 1100; id++ {
+		got, ok := tb.lookup(id)
+		if w, in := want[id]; ok != in || got != w {
+			t.Errorf("lookup(%d) = %q, %v; want %q, %v", id, got, ok, w, in)
+		}
+	}
+	if _, ok := (&lemmaTable{}).lookup(3); ok {
+		t.Error("an empty table found an id")
+	}
+
+	m, err := decodeModel(embeddedModelBytes(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, tb := range map[string]*lemmaTable{"lemma": &m.lemmas, "reading": &m.readings} {
+		if len(tb.ids) == 0 {
+			t.Fatalf("the embedded model has no %s table", name)
+		}
+		for i, id := range tb.ids {
+			if got, ok := tb.lookup(id); !ok || got != tb.forms[tb.lemmas[i]] {
+				t.Fatalf("%s table: lookup(%d) = %q, %v; want %q", name, id, got, ok, tb.forms[tb.lemmas[i]])
+			}
+			if i > 0 && tb.ids[i-1] < id-1 {
+				if _, ok := tb.lookup(id - 1); ok {
+					t.Fatalf("%s table: lookup(%d) found an id not in the table", name, id-1)
+				}
+			}
+		}
+	}
+}
+
 // TestReadingFeatures checks that a text and its respellings in hiragana
 // and in katakana share their reading trigrams, and that a trigram is
 // named by the words it was read from.

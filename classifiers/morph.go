@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io/fs"
 	"maps"
+	"math/bits"
 	"slices"
 	"strings"
 	"sync"
@@ -235,19 +236,47 @@ func allDigits(s string) bool {
 // trained on, so that the classifier can run on the dictionary without its
 // contents (a third of the memory) and still reduce 死に, 死ね, 死の to 死ぬ.
 type lemmaTable struct {
-	ids    []int32  // sorted
+	ids    []int32  // strictly increasing
 	lemmas []uint32 // index into forms, parallel to ids
 	forms  []string
+
+	// The ids as a rank dictionary, made by index: bit id of has is set
+	// for every id in ids, and rank[w] counts the ids below word w, so
+	// that an id's place in ids is a count of bits, not a search. It
+	// takes three sixteenths of a byte per dictionary morph.
+	has  []uint64
+	rank []uint32
+}
+
+// index builds has and rank from ids; every table is indexed once it is
+// made or read, before it is shared.
+func (t *lemmaTable) index() {
+	t.has, t.rank = nil, nil
+	if len(t.ids) == 0 {
+		return
+	}
+	words := int(t.ids[len(t.ids)-1])>>6 + 1
+	t.has = make([]uint64, words)
+	t.rank = make([]uint32, words)
+	for _, id := range t.ids {
+		t.has[id>>6] |= 1 << (id & 63)
+	}
+	n := uint32(0)
+	for w, x := range t.has {
+		t.rank[w] = n
+		n += uint32(bits.OnesCount64(x))
+	}
 }
 
 func (t *lemmaTable) lookup(id int32) (string, bool) {
-	if t == nil {
+	if t == nil || id < 0 || int(id>>6) >= len(t.has) {
 		return "", false
 	}
-	i, ok := slices.BinarySearch(t.ids, id)
-	if !ok {
+	w, bit := t.has[id>>6], uint64(1)<<(id&63)
+	if w&bit == 0 {
 		return "", false
 	}
+	i := t.rank[id>>6] + uint32(bits.OnesCount64(w&(bit-1)))
 	return t.forms[t.lemmas[i]], true
 }
 
@@ -310,6 +339,7 @@ func (b *dictContents) table(keep map[string]bool) *lemmaTable {
 			}
 		}
 	}
+	t.index()
 	return t
 }
 
@@ -358,6 +388,7 @@ func (b *dictContents) readingTable(items []Item) *lemmaTable {
 		t.ids = append(t.ids, id)
 		t.lemmas = append(t.lemmas, f)
 	}
+	t.index()
 	return t
 }
 
