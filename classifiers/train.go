@@ -215,17 +215,13 @@ func trainModel(ctx context.Context, opts TrainOptions, trainItems, devItems []I
 		fmt.Fprintf(log, "reading table: %d readings, %d words\n", len(m.readings.forms), len(m.readings.ids))
 	}
 
-	// Features of every item, computed once.
+	// The rows: the items, then their respelt copies, each featurised
+	// once. A copy is in its original's fold, so that no fold is judged by
+	// a model that saw its items in another spelling; only the items are
+	// judged.
 	fc := &Classifier{labels: lb, lex: lex, morph: mo, model: m}
-	trainX := featurizeAll(fc, trainItems)
-	devX := featurizeAll(fc, devItems)
-
-	// The rows: the items, then their respelt copies. A copy is in its
-	// original's fold, so that no fold is judged by a model that saw its
-	// items in another spelling; only the items are judged.
-	x := append(slices.Clip(trainX), devX...)
-	x = append(x, featurizeAll(fc, copies)...)
-	rows := append(slices.Clip(all), copies...)
+	rows := slices.Concat(all, copies)
+	x := featurizeAll(fc, rows)
 	folds := cmp.Or(opts.Folds, 5)
 	fold := make([]int, len(rows))
 	for i, it := range all {
