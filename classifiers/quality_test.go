@@ -3,6 +3,7 @@ package classifiers
 import (
 	"bytes"
 	"encoding/json"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"strings"
@@ -22,8 +23,9 @@ type thresholds struct {
 	SubtypeAccuracy     float64 `json:"subtype_accuracy"`
 }
 
-// recordedFigures reads the thresholds of one data set ("test", "blind"
-// or "contrast") from testdata/corpus/thresholds.json.
+// recordedFigures reads the thresholds of one data set ("test", "blind",
+// "contrast", "blind_respelt", "blind_partly_respelt") from
+// testdata/corpus/thresholds.json.
 func recordedFigures(t *testing.T, set string) thresholds {
 	t.Helper()
 	b, err := os.ReadFile(filepath.Join(corpusDir, "thresholds.json"))
@@ -75,34 +77,99 @@ func TestBlindSetRespelt(t *testing.T) {
 		t.Skip("loads the full IPA dictionary")
 	}
 	r := testRespeller(t)
-	f, err := os.Open(filepath.Join(corpusDir, "blind", "blind.jsonl"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	items, err := ReadItems(f)
-	f.Close()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var out bytes.Buffer
-	enc := json.NewEncoder(&out)
+	var out []Item
 	for mode := range nRespell {
-		for _, it := range items {
+		for _, it := range blindItems(t) {
 			_, rng, _ := augmentDraw(1, it.ID, 1)
 			if s, ok := r.respell(it.Text, mode, rng); ok {
 				it.Text = s
 			}
 			it.ID += "~" + mode.String()
-			if err := enc.Encode(it); err != nil {
-				t.Fatal(err)
-			}
+			out = append(out, it)
 		}
 	}
-	path := filepath.Join(t.TempDir(), "blind-respelt.jsonl")
+	checkFigures(t, writeItems(t, out), recordedFigures(t, "blind_respelt"), false)
+}
+
+// TestBlindSetPartlyRespelt guards the figures on the blind set with
+// some words respelt, as real posters dodge filters: each word with kanji
+// or katakana, with a chance of 40%, in hiragana, in katakana or in
+// half-width katakana (闇バイト募集中 -> やみﾊﾞｲﾄ募集中). Training respells
+// whole texts only, so this is a spelling the model has not seen.
+func TestBlindSetPartlyRespelt(t *testing.T) {
+	if testing.Short() {
+		t.Skip("loads the full IPA dictionary")
+	}
+	r := testRespeller(t)
+	items := blindItems(t)
+	for i := range items {
+		_, rng, _ := augmentDraw(1, items[i].ID, 1)
+		items[i].Text = respellSomeWords(r, items[i].Text, 0.4, rng)
+	}
+	checkFigures(t, writeItems(t, items), recordedFigures(t, "blind_partly_respelt"), false)
+}
+
+// respellSomeWords respells each word of text that has kanji or katakana
+// and a reading, with probability share, in a script drawn at random.
+// Like respeller.respell, it writes the normalised text.
+func respellSomeWords(r *respeller, text string, share float64, rng *rand.Rand) string {
+	a := &analysis{}
+	a.tokenizeText(r.dc.m, text)
+	nt := a.text.Norm
+	var sb strings.Builder
+	at := 0
+	for _, tk := range a.toks {
+		sb.WriteString(nt[at:tk.start])
+		at = tk.end
+		out := tk.surface
+		if hasKanjiOrKatakana(tk.surface) && rng.Float64() < share {
+			if rd, ok := r.dc.tokenReading(tk); ok {
+				switch rng.IntN(3) {
+				case 0:
+					out = toHiragana(rd)
+				case 1:
+					out = rd
+				default:
+					out = r.toHalfwidth(rd)
+				}
+			}
+		}
+		sb.WriteString(out)
+	}
+	sb.WriteString(nt[at:])
+	return sb.String()
+}
+
+func blindItems(t *testing.T) []Item {
+	t.Helper()
+	f, err := os.Open(filepath.Join(corpusDir, "blind", "blind.jsonl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	items, err := ReadItems(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return items
+}
+
+// writeItems writes items as JSON Lines to a temporary file and returns
+// its path.
+func writeItems(t *testing.T, items []Item) string {
+	t.Helper()
+	var out bytes.Buffer
+	enc := json.NewEncoder(&out)
+	for _, it := range items {
+		if err := enc.Encode(it); err != nil {
+			t.Fatal(err)
+		}
+	}
+	path := filepath.Join(t.TempDir(), "items.jsonl")
 	if err := os.WriteFile(path, out.Bytes(), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	checkFigures(t, path, recordedFigures(t, "blind_respelt"), false)
+	return path
 }
 
 // checkFigures evaluates the embedded model on the labelled file path and
