@@ -83,6 +83,27 @@ func augmentDraw(seed int64, id string, share float64) (respellMode, *rand.Rand,
 // respell writes text again in mode; rng decides, in respellHiragana,
 // which words are respelt. It reports false if nothing would change.
 func (r *respeller) respell(text string, mode respellMode, rng *rand.Rand) (string, bool) {
+	return r.respellWords(text, mode == respellHalfwidth, func(surface, reading string) string {
+		switch mode {
+		case respellHiragana:
+			if hasKanjiOrKatakana(surface) && rng.Float64() < 0.7 {
+				return toHiragana(reading)
+			}
+			return surface
+		case respellKatakana:
+			return reading
+		case respellHalfwidth:
+			return r.toHalfwidth(reading)
+		}
+		return surface
+	})
+}
+
+// respellWords writes text normalised, with each word in Japanese script
+// that has a reading (katakana) replaced by spell(surface, reading); with
+// apart, consecutive Japanese words of a sentence are written a space
+// apart. It reports whether any word changed.
+func (r *respeller) respellWords(text string, apart bool, spell func(surface, reading string) string) (string, bool) {
 	a := &analysis{text: textnorm.Normalize(text)}
 	a.splitSentences()
 	nt := a.text.Norm
@@ -99,19 +120,10 @@ func (r *respeller) respell(text string, mode respellMode, rng *rand.Rand) (stri
 			ja := hasJapanese(t.surface)
 			if ja {
 				if rd, ok := r.dc.tokenReading(t); ok {
-					switch mode {
-					case respellHiragana:
-						if hasKanjiOrKatakana(t.surface) && rng.Float64() < 0.7 {
-							out = toHiragana(rd)
-						}
-					case respellKatakana:
-						out = rd
-					case respellHalfwidth:
-						out = r.toHalfwidth(rd)
-					}
+					out = spell(t.surface, rd)
 				}
 			}
-			if ja && prevJa && mode == respellHalfwidth {
+			if ja && prevJa && apart {
 				sb.WriteByte(' ') // words apart
 			}
 			prevJa = ja

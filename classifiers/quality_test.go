@@ -111,33 +111,20 @@ func TestBlindSetPartlyRespelt(t *testing.T) {
 
 // respellSomeWords respells each word of text that has kanji or katakana
 // and a reading, with probability share, in a script drawn at random.
-// Like respeller.respell, it writes the normalised text.
 func respellSomeWords(r *respeller, text string, share float64, rng *rand.Rand) string {
-	a := &analysis{}
-	a.tokenizeText(r.dc.m, text)
-	nt := a.text.Norm
-	var sb strings.Builder
-	at := 0
-	for _, tk := range a.toks {
-		sb.WriteString(nt[at:tk.start])
-		at = tk.end
-		out := tk.surface
-		if hasKanjiOrKatakana(tk.surface) && rng.Float64() < share {
-			if rd, ok := r.dc.tokenReading(tk); ok {
-				switch rng.IntN(3) {
-				case 0:
-					out = toHiragana(rd)
-				case 1:
-					out = rd
-				default:
-					out = r.toHalfwidth(rd)
-				}
-			}
+	out, _ := r.respellWords(text, false, func(surface, reading string) string {
+		if !hasKanjiOrKatakana(surface) || rng.Float64() >= share {
+			return surface
 		}
-		sb.WriteString(out)
-	}
-	sb.WriteString(nt[at:])
-	return sb.String()
+		switch rng.IntN(3) {
+		case 0:
+			return toHiragana(reading)
+		case 1:
+			return reading
+		}
+		return r.toHalfwidth(reading)
+	})
+	return out
 }
 
 func blindItems(t *testing.T) []Item {
