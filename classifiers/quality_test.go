@@ -77,9 +77,10 @@ func TestBlindSetRespelt(t *testing.T) {
 		t.Skip("loads the full IPA dictionary")
 	}
 	r := testRespeller(t)
+	items := blindItems(t)
 	var out []Item
 	for mode := range nRespell {
-		for _, it := range blindItems(t) {
+		for _, it := range items {
 			_, rng, _ := augmentDraw(1, it.ID, 1)
 			if s, ok := r.respell(it.Text, mode, rng); ok {
 				it.Text = s
@@ -127,6 +128,7 @@ func respellSomeWords(r *respeller, text string, share float64, rng *rand.Rand) 
 	return out
 }
 
+// blindItems reads the blind set.
 func blindItems(t *testing.T) []Item {
 	t.Helper()
 	f, err := os.Open(filepath.Join(corpusDir, "blind", "blind.jsonl"))
