@@ -112,19 +112,21 @@ type sentence struct {
 // analysis holds everything computed about one text. Analyses are pooled:
 // the slices keep their storage from text to text.
 type analysis struct {
-	text  textnorm.Text
-	hits  []hit
-	lex   lexScores
-	masks []mask
-	cues  cueSet
-	sents []sentence
-	toks  []token
-	feats []feature
-	seen  []uint64      // hash set for feature deduplication
-	z     [nCat]float64 // logits
-	p     [nCat]float64 // probabilities
-	subZ  []float64
-	touch byte // see qmatrix.touch
+	text   textnorm.Text
+	hits   []hit
+	lex    lexScores
+	masks  []mask
+	cues   cueSet
+	sents  []sentence
+	toks   []token
+	feats  []feature
+	seen   []uint64      // hash set for feature deduplication
+	z      [nCat]float64 // logits
+	p      [nCat]float64 // probabilities
+	subZ   []float64
+	touch  byte      // see qmatrix.touch
+	hid    []float32 // the category network's hidden layer, rectified
+	toward []float32 // by hidden unit: its pull towards the evidence's category
 }
 
 // analyze runs the analysis of text: with a model up to the calibrated

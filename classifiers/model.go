@@ -29,7 +29,9 @@ var modelFS embed.FS
 const (
 	embeddedModelPath = "model/model.bin"
 	modelMagic        = "HOTLINE-CLASSIFIER\x00"
-	modelFormat       = 1
+	// modelFormat 2: the category model is a network (format 1, linear,
+	// is no longer read).
+	modelFormat = 2
 )
 
 // ModelInfo describes a trained model; it is stored in the model file.
@@ -38,6 +40,8 @@ type ModelInfo struct {
 	Categories []string      `json:"categories"`
 	Subtypes   []string      `json:"subtypes"` // "category/sub", the sub-type model's classes
 	Params     FeatureParams `json:"params"`
+	// Hidden is the number of hidden units of the category network.
+	Hidden int `json:"hidden"`
 	// Temperature divides the category logits (calibrated on dev).
 	Temperature float64   `json:"temperature"`
 	Training    TrainInfo `json:"training"`
@@ -55,12 +59,12 @@ type TrainInfo struct {
 	DevItems    int       `json:"dev_items"`
 	Seed        uint64    `json:"seed"`
 	Folds       int       `json:"folds"`
-	L2          float64   `json:"l2"`     // chosen on dev, category model
-	SubL2       float64   `json:"sub_l2"` // sub-type model
-	L2Grid      []float64 `json:"l2_grid"`
-	Iterations  int       `json:"iterations"` // L-BFGS iterations at most
+	Net         NetParams `json:"net"`        // the category network's training
+	Epochs      int       `json:"epochs"`     // the category network's, chosen out-of-fold
+	SubL2       float64   `json:"sub_l2"`     // sub-type model
+	Iterations  int       `json:"iterations"` // the sub-type model's L-BFGS iterations at most
 	ClassWeight string    `json:"class_weight"`
-	CVMacroF1   float64   `json:"cv_macro_f1"` // out-of-fold, at the chosen L2 (calibration keeps the argmax)
+	CVMacroF1   float64   `json:"cv_macro_f1"` // out-of-fold, after the none offset and severe boost (calibration keeps the argmax)
 	CVNLL       float64   `json:"cv_nll"`      // out-of-fold, after calibration
 	NoneOffset  float64   `json:"none_offset"` // added to the none bias (chosen out-of-fold)
 	// MaxHardNegativeRate bounded the out-of-fold share of hard negatives
@@ -78,12 +82,18 @@ type TrainInfo struct {
 	Features     int     `json:"features"` // distinct hashed features in training
 }
 
-// model is a loaded model: two weight matrices over hashed features and a
-// lemma table.
+// model is a loaded model: the category network and the sub-type model
+// over hashed features, and the tables the features need.
 type model struct {
-	info    ModelInfo
-	sha256  string
-	cat     qmatrix // nCat columns
+	info   ModelInfo
+	sha256 string
+	// The category network: cat holds each bucket's embedding row
+	// (info.Hidden columns), hidBias the hidden units' biases, out their
+	// weights towards the categories (row u: out[u*nCat:][:nCat]) and
+	// catBias the categories' biases.
+	cat     qmatrix
+	hidBias []float32
+	out     []float32
 	catBias [nCat]float32
 	sub     qmatrix // a column per sub-type
 	subBias []float32
@@ -165,19 +175,32 @@ func (m *model) check(lb *labels, mo *morph) error {
 	return nil
 }
 
-// scoreCat computes the category logits and calibrated probabilities.
+// scoreCat computes the category logits and calibrated probabilities:
+// the features' embedding rows summed into the hidden layer, rectified,
+// then mapped to the categories.
 func (m *model) scoreCat(a *analysis) {
 	bits := m.info.Params.Bits
 	a.touch = m.cat.touch(a.feats, bits, catBucket)
-	z := m.catBias
+	a.hid = append(a.hid[:0], m.hidBias...)
+	hid := a.hid
 	for i := range a.feats {
 		f := &a.feats[i]
-		b := catBucket(f.h, bits)
-		s, q := m.cat.row(b) // no test of s == 0: a mispredicted branch on a cache miss costs more than adding zeros
+		s, q := m.cat.row(catBucket(f.h, bits)) // no test of s == 0: a mispredicted branch on a cache miss costs more than adding zeros
 		v := hashSign(f.h) * f.v * s
-		q = q[:len(z)]
+		q = q[:len(hid)]
+		for u := range hid {
+			hid[u] += v * float32(int8(q[u]))
+		}
+	}
+	z := m.catBias
+	for u, x := range hid {
+		if x <= 0 {
+			hid[u] = 0
+			continue
+		}
+		w := m.out[u*nCat:][:nCat]
 		for k := range z {
-			z[k] += v * float32(int8(q[k]))
+			z[k] += x * w[k]
 		}
 	}
 	for k := range z {
@@ -218,8 +241,10 @@ func (m *model) catOfSub(k int) int {
 }
 
 // featureEvidence appends the features that pushed hardest towards
-// category cat: by the weight of the class less the mean over classes,
-// times the feature's value.
+// category cat. With the hidden units that scoreCat left active held so,
+// the logits are a sum over the features (plus biases), and a feature's
+// share is its value times its embedding row times the active units'
+// weights towards cat less their mean weight over the categories.
 func (m *model) featureEvidence(a *analysis, cat int, ev []hotline.Evidence) []hotline.Evidence {
 	type contrib struct {
 		i int
@@ -227,17 +252,27 @@ func (m *model) featureEvidence(a *analysis, cat int, ev []hotline.Evidence) []h
 	}
 	var top [featureEvidence]contrib
 	n := 0
+	// toward[u]: how much a unit of hidden unit u favours cat.
+	a.toward = resize(a.toward, len(a.hid))
+	for u, x := range a.hid {
+		if x > 0 {
+			w := m.out[u*nCat:][:nCat]
+			var mean float32
+			for _, v := range w {
+				mean += v
+			}
+			a.toward[u] = w[cat] - mean/nCat
+		}
+	}
 	bits := m.info.Params.Bits
 	for i := range a.feats {
 		f := &a.feats[i]
-		b := catBucket(f.h, bits)
-		s, q := m.cat.row(b)
-		var mean float32
-		for _, x := range q {
-			mean += float32(int8(x))
+		s, q := m.cat.row(catBucket(f.h, bits))
+		var dot float32
+		for u, t := range a.toward {
+			dot += t * float32(int8(q[u]))
 		}
-		mean /= nCat
-		c := float64(hashSign(f.h) * f.v * s * (float32(int8(q[cat])) - mean))
+		c := float64(hashSign(f.h) * f.v * s * dot)
 		if c <= 0 {
 			continue
 		}
@@ -284,6 +319,8 @@ func (m *model) encode() ([]byte, error) {
 	putUvarint(&raw, uint64(len(info)))
 	raw.Write(info)
 	writeRows(&raw, m.cat)
+	writeFloats(&raw, m.hidBias)
+	writeFloats(&raw, m.out)
 	writeFloats(&raw, m.catBias[:])
 	writeRows(&raw, m.sub)
 	writeFloats(&raw, m.subBias)
@@ -593,8 +630,15 @@ func decodeModel(file []byte) (*model, error) {
 	if !(m.info.Temperature > 0) {
 		return nil, fmt.Errorf("temperature %v", m.info.Temperature)
 	}
+	if h := m.info.Hidden; h < 1 || h > 1024 {
+		return nil, fmt.Errorf("implausible network of %d hidden units", h)
+	}
 	nSub := len(m.info.Subtypes)
-	m.cat = r.rows(nCat)
+	m.cat = r.rows(m.info.Hidden)
+	m.hidBias = make([]float32, m.info.Hidden)
+	r.floats(m.hidBias)
+	m.out = make([]float32, m.info.Hidden*nCat)
+	r.floats(m.out)
 	r.floats(m.catBias[:])
 	m.sub = r.rows(nSub)
 	m.subBias = make([]float32, nSub)

@@ -116,8 +116,8 @@ func TestEmbeddedModelCurrent(t *testing.T) {
 	if lex != info.LexiconSHA256 {
 		t.Errorf("the lexicons have changed since the model was trained: run go generate ./classifiers")
 	}
-	t.Logf("model %.12s: %d+%d items, l2 %g, temperature %.3f, none offset %+.2f, cross-validated macro-F1 %.4f, %d features",
-		m.sha256, info.Training.TrainItems, info.Training.DevItems, info.Training.L2, info.Temperature,
+	t.Logf("model %.12s: %d+%d items, %d hidden units, %d epochs, temperature %.3f, none offset %+.2f, cross-validated macro-F1 %.4f, %d features",
+		m.sha256, info.Training.TrainItems, info.Training.DevItems, info.Hidden, info.Training.Epochs, info.Temperature,
 		info.Training.NoneOffset, info.Training.CVMacroF1, info.Training.Features)
 }
 

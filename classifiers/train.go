@@ -31,24 +31,29 @@ import (
 type TrainOptions struct {
 	TrainPath string // labelled training data, JSON Lines (see Item)
 	// DevPath is labelled development data. Train pools it with the
-	// training data: the regularisation is chosen, and the temperature
+	// training data: the network's epochs are chosen, and the temperature
 	// fitted, on out-of-fold predictions of a cross-validation over the
 	// pool, and the model is then fitted on all of it.
 	DevPath string
 	OutPath string // where to write the model
 	// Seed assigns the items to the cross-validation folds (by a hash of
-	// the seed and each item's id). The optimiser itself, full-batch
-	// L-BFGS from zero weights, draws no random numbers: the same data,
-	// options and seed give a byte-identical model.
+	// the seed and each item's id) and seeds the category network's
+	// initial weights and row order; the sub-type model (full-batch L-BFGS
+	// from zero weights) draws no random numbers. The same data, options
+	// and seed give a byte-identical model.
 	Seed int64
 	// Folds is the number of cross-validation folds; 0 means 5.
 	Folds int
 	// Params fix the features; nil means DefaultFeatureParams.
 	Params *FeatureParams
-	// L2Grid lists the regularisation strengths to try; nil means
-	// DefaultL2Grid.
-	L2Grid []float64
-	// Iterations bounds the L-BFGS iterations per fit; 0 means 400.
+	// Net sets the category network's training; nil means
+	// DefaultNetParams.
+	Net *NetParams
+	// SubL2 is the sub-type model's regularisation strength; 0 means
+	// DefaultSubL2.
+	SubL2 float64
+	// Iterations bounds the sub-type model's L-BFGS iterations; 0 means
+	// 400.
 	Iterations int
 	// Lexicon replaces the embedded lexicon files.
 	Lexicon fs.FS
@@ -85,8 +90,11 @@ const DefaultMaxHardNegativeRate = 0.05
 // DefaultClassWeight is the category model's default example weighting.
 const DefaultClassWeight = "sqrt"
 
-// DefaultL2Grid is the regularisation strengths Train tries by default.
-func DefaultL2Grid() []float64 { return []float64{1e-7, 3e-7, 1e-6, 3e-6} }
+// DefaultSubL2 is the sub-type model's default regularisation strength
+// (the strength the linear category model, before the network, chose
+// out-of-fold from 1e-7 to 3e-6 in every retraining since the corpus
+// passed 10,000 items).
+const DefaultSubL2 = 1e-7
 
 // Train trains a model on the items of opts.TrainPath and opts.DevPath
 // (see TrainOptions) and writes it to opts.OutPath. Progress goes to log.
@@ -162,10 +170,14 @@ func trainModel(ctx context.Context, opts TrainOptions, trainItems, devItems []I
 	if opts.Params != nil {
 		params = *opts.Params
 	}
-	grid := opts.L2Grid
-	if len(grid) == 0 {
-		grid = DefaultL2Grid()
+	np := DefaultNetParams()
+	if opts.Net != nil {
+		np = *opts.Net
 	}
+	if np.Hidden < 1 || np.MaxEpochs < 1 || !(np.Rate > 0) || !(np.Init > 0) {
+		return nil, fmt.Errorf("classifiers: network settings %+v: want at least one hidden unit and epoch, a positive rate and init", np)
+	}
+	subL2 := cmp.Or(opts.SubL2, DefaultSubL2)
 	iters := opts.Iterations
 	if iters <= 0 {
 		iters = 400
@@ -243,38 +255,39 @@ func trainModel(ctx context.Context, opts TrainOptions, trainItems, devItems []I
 	cw := cmp.Or(opts.ClassWeight, DefaultClassWeight)
 	ti := &m.info.Training
 	ti.TrainItems, ti.DevItems = len(trainItems), len(devItems)
-	ti.Seed, ti.Folds, ti.L2Grid, ti.Iterations, ti.ClassWeight = uint64(opts.Seed), folds, grid, iters, cw
+	ti.Seed, ti.Folds, ti.Iterations, ti.ClassWeight = uint64(opts.Seed), folds, iters, cw
+	ti.Net = np
 	ti.Respell, ti.RespeltItems = max(respell, 0), len(copies)
 
-	// The category model: L2 by out-of-fold macro-F1, temperature by
-	// out-of-fold likelihood, then a fit on everything.
+	// The category model: the network's epochs by out-of-fold macro-F1,
+	// temperature by out-of-fold likelihood, then a fit on everything.
 	cat := newDataset(x, catY, nCat, func(h uint64) int { return catBucket(h, params.Bits) })
 	if err := cat.weigh(cw); err != nil {
 		return nil, err
 	}
 	ti.Features = cat.nFeat
-	fmt.Fprintf(log, "category model: %d items (%d train, %d dev), %d features, %d folds\n", len(all), len(trainItems), len(devItems), cat.nFeat, folds)
+	fmt.Fprintf(log, "category model: %d items (%d train, %d dev), %d features, %d folds, %d hidden units\n", len(all), len(trainItems), len(devItems), cat.nFeat, folds, np.Hidden)
+	perEpoch, err := cat.crossValidateNetwork(ctx, np, fold, folds, len(all), uint64(opts.Seed))
+	if err != nil {
+		return nil, err
+	}
 	var best struct {
-		l2, f1 float64
+		epochs int
+		f1     float64
 		oof    [][]float64
 	}
-	for _, l2 := range grid {
-		oof, err := cat.crossValidate(ctx, l2, iters, fold, folds)
-		if err != nil {
-			return nil, err
-		}
-		oof = oof[:len(all)]
+	for e, oof := range perEpoch {
 		pred := make([]int, len(oof))
 		for i, z := range oof {
 			pred[i] = argmax(z)
 		}
 		f1 := macroF1(pred, catY[:len(all)], nCat)
-		fmt.Fprintf(log, "  l2=%g: out-of-fold macro-F1 %.4f\n", l2, f1)
+		fmt.Fprintf(log, "  %2d epochs: out-of-fold macro-F1 %.4f\n", e+1, f1)
 		if best.oof == nil || f1 > best.f1+1e-9 {
-			best.l2, best.f1, best.oof = l2, f1, oof
+			best.epochs, best.f1, best.oof = e+1, f1, oof
 		}
 	}
-	ti.L2, ti.CVMacroF1 = best.l2, best.f1
+	ti.Epochs, ti.CVMacroF1 = best.epochs, best.f1
 	// The prior: shift the none logit by the offset that gives the best
 	// out-of-fold macro-F1 while flagging at most the allowed share of
 	// hard negatives, then calibrate.
@@ -305,32 +318,31 @@ func trainModel(ctx context.Context, opts TrainOptions, trainItems, devItems []I
 		}
 	}
 	m.info.Temperature, ti.CVNLL = calibrate(best.oof, catY[:len(all)])
-	w, it, fx, err := cat.fit(ctx, best.l2, iters, cat.c)
+	net, err := cat.trainNetwork(ctx, np, best.epochs, cat.c, uint64(opts.Seed), nil)
 	if err != nil {
 		return nil, err
 	}
-	cat.quantize(w)
-	fmt.Fprintf(log, "  chose l2=%g; temperature %.4f (out-of-fold NLL %.4f); final fit %d iterations, loss %.4f\n", best.l2, m.info.Temperature, ti.CVNLL, it, fx)
-	mat, bias := cat.weights(w, params.Bits)
-	m.cat = newQMatrix(mat, nCat)
-	copy(m.catBias[:], bias)
+	fmt.Fprintf(log, "  chose %d epochs; temperature %.4f (out-of-fold NLL %.4f)\n", best.epochs, m.info.Temperature, ti.CVNLL)
+	m.info.Hidden = np.Hidden
+	m.cat = newQMatrix(cat.embeddings(net, params.Bits), np.Hidden)
+	m.hidBias, m.out = net.hidBias, net.out
+	copy(m.catBias[:], net.outBias)
 	m.catBias[catNone] += float32(ti.NoneOffset)
 	m.catBias[catCritical] += float32(ti.SevereBoost)
 	m.catBias[catSuicide] += float32(ti.SevereBoost)
 
-	// The sub-type model, over every sub-type, with the category model's
-	// regularisation.
+	// The sub-type model, over every sub-type: linear, full-batch L-BFGS.
 	nSub := len(lb.subs)
 	sub := newDataset(x, subY, nSub, func(h uint64) int { return subBucket(h, params.SubBits) })
-	ti.SubL2 = best.l2
-	w, it, fx, err = sub.fit(ctx, best.l2, iters, sub.c)
+	ti.SubL2 = subL2
+	w, it, fx, err := sub.fit(ctx, subL2, iters, sub.c)
 	if err != nil {
 		return nil, err
 	}
 	sub.quantize(w)
 	fmt.Fprintf(log, "sub-type model: %d features; %d iterations, loss %.4f\n", sub.nFeat, it, fx)
-	mat, m.subBias = sub.weights(w, params.SubBits)
-	m.sub = newQMatrix(mat, nSub)
+	mat, bias := sub.weights(w, params.SubBits)
+	m.sub, m.subBias = newQMatrix(mat, nSub), bias
 	return m, nil
 }
 
@@ -506,33 +518,6 @@ func (d *dataset) logits(w []float64, i int, z []float64) {
 // fixed, so that the sums are added in the same order on every machine.
 const lossChunks = 4
 
-// crossValidate fits the model once per fold on the other folds and
-// returns every row's out-of-fold logits.
-func (d *dataset) crossValidate(ctx context.Context, l2 float64, iters int, fold []int, folds int) ([][]float64, error) {
-	oof := make([][]float64, len(d.y))
-	c := make([]float64, len(d.c))
-	for f := range folds {
-		for i := range c {
-			c[i] = d.c[i]
-			if fold[i] == f {
-				c[i] = 0
-			}
-		}
-		w, _, _, err := d.fit(ctx, l2, iters, c)
-		if err != nil {
-			return nil, err
-		}
-		d.quantize(w)
-		for i := range d.y {
-			if fold[i] == f {
-				oof[i] = make([]float64, d.k)
-				d.logits(w, i, oof[i])
-			}
-		}
-	}
-	return oof, nil
-}
-
 // fit minimises the cross-entropy weighted by c (rows of weight 0 do not
 // count) plus l2/2·|W|² (biases not regularised), from zero weights.
 func (d *dataset) fit(ctx context.Context, l2 float64, iters int, c []float64) ([]float64, int, float64, error) {
@@ -625,17 +610,6 @@ func (d *dataset) quantize(w []float64) {
 	for c := range d.k {
 		w[d.nFeat*d.k+c] = float64(float32(w[d.nFeat*d.k+c]))
 	}
-}
-
-// predict returns the argmax class of every row.
-func (d *dataset) predict(w []float64) []int {
-	z := make([]float64, d.k)
-	out := make([]int, len(d.y))
-	for i := range d.y {
-		d.logits(w, i, z)
-		out[i] = argmax(z)
-	}
-	return out
 }
 
 func argmax(z []float64) int {

@@ -171,7 +171,8 @@ func TestTrainReproducible(t *testing.T) {
 	errs := make([]error, len(names))
 	var wg sync.WaitGroup
 	for i, name := range names {
-		opts := TrainOptions{TrainPath: train, DevPath: dev, OutPath: filepath.Join(dir, name), Seed: 7, Folds: 2, L2Grid: []float64{1e-4}, Iterations: 40,
+		opts := TrainOptions{TrainPath: train, DevPath: dev, OutPath: filepath.Join(dir, name), Seed: 7, Folds: 2, SubL2: 1e-4, Iterations: 40,
+			Net:           &NetParams{Hidden: 8, MaxEpochs: 2, Rate: 0.05, Init: 0.01},
 			OOFErrorsPath: filepath.Join(dir, name+".errors.jsonl")}
 		wg.Go(func() {
 			if errs[i] = Train(context.Background(), opts, &logs[i]); errs[i] == nil {

@@ -1,0 +1,94 @@
+package classifiers
+
+import (
+	"context"
+	"slices"
+	"testing"
+)
+
+// TestNetworkLearnsInteraction trains the category network on a problem
+// no linear model can fit: two features that each mean class 1 alone and
+// class 0 together (exclusive or), as a code word means an offer alone
+// and a warning beside 注意.
+func TestNetworkLearnsInteraction(t *testing.T) {
+	// Rows: a only, b only, a and b, neither (a bias-only feature c), each
+	// many times.
+	patterns := []struct {
+		feats []int32
+		y     int
+	}{{[]int32{0, 2}, 1}, {[]int32{1, 2}, 1}, {[]int32{0, 1, 2}, 0}, {[]int32{2}, 0}}
+	d := &dataset{k: 2, nFeat: 3, off: []int{0}}
+	for range 50 {
+		for _, p := range patterns {
+			for _, f := range p.feats {
+				d.idx = append(d.idx, f)
+				d.val = append(d.val, 1)
+			}
+			d.off = append(d.off, len(d.idx))
+			d.y = append(d.y, p.y)
+			d.c = append(d.c, 1)
+		}
+	}
+	p := NetParams{Hidden: 8, MaxEpochs: 30, Rate: 0.1, Init: 0.5}
+	n, err := d.trainNetwork(context.Background(), p, p.MaxEpochs, d.c, 1, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hid, z := make([]float32, p.Hidden), make([]float32, 2)
+	for i, pat := range patterns {
+		n.forward(d, i, hid, z)
+		if got := argmax([]float64{float64(z[0]), float64(z[1])}); got != pat.y {
+			t.Errorf("features %v: class %d (logits %v), want %d", pat.feats, got, z, pat.y)
+		}
+	}
+}
+
+// TestFeatureEvidenceMatters checks that the model feature listed first in
+// a classification's evidence carries it: classified without that
+// feature, the text's logit for its category falls behind the other
+// categories' mean by less.
+func TestFeatureEvidenceMatters(t *testing.T) {
+	c := newClassifier(t, Options{})
+	if c.model == nil {
+		t.Fatal("no embedded model")
+	}
+	texts := []string{
+		"即日即金の高額バイト、受け子募集。詳細はテレグラムで",
+		"一緒に死んでくれる人を募集しています。来週の土曜日に決行します",
+		"大麻あります。手渡しOK、DMください",
+		"元交際相手を痛めつけてくれる人を探しています。報酬は50万円",
+	}
+	for _, text := range texts {
+		a := &analysis{}
+		c.analyze(a, text)
+		cat := argmax(a.z[:])
+		margin := func() float64 {
+			var mean float64
+			for _, z := range a.z {
+				mean += z
+			}
+			return a.z[cat] - mean/nCat
+		}
+		before := margin()
+		ev := c.model.featureEvidence(a, cat, nil)
+		if len(ev) == 0 {
+			t.Errorf("%s: no model features in the evidence", text)
+			continue
+		}
+		i := slices.IndexFunc(a.feats, func(f feature) bool {
+			name := f.kind.prefix() + f.a
+			if f.b != "" {
+				name += " " + f.b
+			}
+			return name == ev[0].Term
+		})
+		if i < 0 {
+			t.Fatalf("%s: evidence %q is not among the text's features", text, ev[0].Term)
+		}
+		a.feats = slices.Delete(a.feats, i, i+1)
+		c.model.scoreCat(a)
+		if after := margin(); after >= before {
+			t.Errorf("%s: without %q the %s margin is %.3f, not below %.3f", text, ev[0].Term, c.labels.cats[cat], after, before)
+		}
+	}
+}
