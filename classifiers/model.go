@@ -590,15 +590,11 @@ func (r *modelReader) rows(k int) qmatrix {
 			r.err = fmt.Errorf("row %d out of range", b)
 			break
 		}
-		var s [1]float32
-		r.floats(s[:])
-		q := r.bytes(uint64(k))
-		if r.err != nil {
-			break
+		// The scale and values as stored are the row's bytes: read them
+		// in place, without a buffer per row.
+		if _, err := io.ReadFull(r.r, m.rows[int(b)*(4+k):][:4+k]); err != nil {
+			r.err = err
 		}
-		m.setScale(int(b), s[0])
-		_, row := m.row(int(b))
-		copy(row, q)
 	}
 	return m
 }
