@@ -123,7 +123,8 @@ type analysis struct {
 	seen   []uint64      // hash set for feature deduplication
 	z      [nCat]float64 // logits
 	p      [nCat]float64 // probabilities
-	subZ   []float64
+	subHid []float32     // the sub-type network's hidden layer, rectified
+	subZ   []float32
 	touch  byte      // see qmatrix.touch
 	hid    []float32 // the category network's hidden layer, rectified
 	toward []float32 // by hidden unit: its pull towards the evidence's category

@@ -40,8 +40,8 @@
 //  5. A small neural network over those features (each feature's
 //     embedding row summed into one hidden layer of rectified units, then
 //     a linear layer; see net.go) gives the category probabilities,
-//     calibrated by temperature scaling; a multinomial logistic
-//     regression picks the sub-type within the predicted category.
+//     calibrated by temperature scaling; a second one picks the sub-type
+//     within the predicted category.
 //
 // The model also carries lexicon entries derived at training from the
 // lexicon files with the full dictionary: the kana reading of each term

@@ -29,9 +29,9 @@ var modelFS embed.FS
 const (
 	embeddedModelPath = "model/model.bin"
 	modelMagic        = "HOTLINE-CLASSIFIER\x00"
-	// modelFormat 2: the category model is a network (format 1, linear,
-	// is no longer read).
-	modelFormat = 2
+	// modelFormat 3: the category and sub-type models are networks
+	// (formats 1 and 2, with linear models, are no longer read).
+	modelFormat = 3
 )
 
 // ModelInfo describes a trained model; it is stored in the model file.
@@ -40,7 +40,7 @@ type ModelInfo struct {
 	Categories []string      `json:"categories"`
 	Subtypes   []string      `json:"subtypes"` // "category/sub", the sub-type model's classes
 	Params     FeatureParams `json:"params"`
-	// Hidden is the number of hidden units of the category network.
+	// Hidden is the number of hidden units of each network.
 	Hidden int `json:"hidden"`
 	// Temperature divides the category logits (calibrated on dev).
 	Temperature float64   `json:"temperature"`
@@ -61,12 +61,14 @@ type TrainInfo struct {
 	Folds       int       `json:"folds"`
 	Net         NetParams `json:"net"`        // the category network's training
 	Epochs      int       `json:"epochs"`     // the category network's, chosen out-of-fold
-	SubL2       float64   `json:"sub_l2"`     // sub-type model
-	Iterations  int       `json:"iterations"` // the sub-type model's L-BFGS iterations at most
-	ClassWeight string    `json:"class_weight"`
-	CVMacroF1   float64   `json:"cv_macro_f1"` // out-of-fold, after the none offset and severe boost (calibration keeps the argmax)
-	CVNLL       float64   `json:"cv_nll"`      // out-of-fold, after calibration
-	NoneOffset  float64   `json:"none_offset"` // added to the none bias (chosen out-of-fold)
+	SubEpochs   int       `json:"sub_epochs"` // the sub-type network's, chosen out-of-fold
+	// CVSubtypeAccuracy is the sub-type network's out-of-fold accuracy
+	// among the sub-types of each item's own category.
+	CVSubtypeAccuracy float64 `json:"cv_subtype_accuracy"`
+	ClassWeight       string  `json:"class_weight"`
+	CVMacroF1         float64 `json:"cv_macro_f1"` // out-of-fold, after the none offset and severe boost (calibration keeps the argmax)
+	CVNLL             float64 `json:"cv_nll"`      // out-of-fold, after calibration
+	NoneOffset        float64 `json:"none_offset"` // added to the none bias (chosen out-of-fold)
 	// MaxHardNegativeRate bounded the out-of-fold share of hard negatives
 	// flagged when NoneOffset was chosen; CVHardNegativeRate is the share.
 	MaxHardNegativeRate float64 `json:"max_hard_negative_rate"`
@@ -87,28 +89,63 @@ type TrainInfo struct {
 type model struct {
 	info   ModelInfo
 	sha256 string
-	// The category network: cat holds each bucket's embedding row
-	// (info.Hidden columns), hidBias the hidden units' biases, out their
-	// weights towards the categories (row u: out[u*nCat:][:nCat]) and
-	// catBias the categories' biases.
-	cat     qmatrix
-	hidBias []float32
-	out     []float32
-	catBias [nCat]float32
-	sub     qmatrix // a column per sub-type
-	subBias []float32
-	lemmas  lemmaTable
+	cat    netModel // nCat outputs
+	sub    netModel // an output per sub-type
+	lemmas lemmaTable
 	// readings holds the readings of the words written with kanji the
 	// model was trained on (for the reading features).
 	readings lemmaTable
 	derived  []DerivedEntry
-	// subRange[c] is the range of sub-type columns of category c.
+	// subRange[c] is the range of sub-type outputs of category c.
 	subRange [nCat][2]int
-	// subOf[c] holds the columns of sub (and the row scales) of category
-	// c's sub-types only: scoring the sub-types of one category then
-	// reads rows a few bytes wide, a table small enough to stay in cache,
-	// instead of every sub-type's row.
-	subOf [nCat]qmatrix
+}
+
+// netModel is a network over hashed features: each feature adds its value
+// times its bucket's embedding row into one hidden layer of rectified
+// units, which out maps to k outputs (see net.go).
+type netModel struct {
+	emb     qmatrix   // a row of hidden units per bucket
+	hidBias []float32 // by hidden unit
+	out     []float32 // hidden unit u's weights: out[u*k:][:k]
+	bias    []float32 // by output
+}
+
+// outputs returns the number of outputs.
+func (n *netModel) outputs() int { return len(n.bias) }
+
+// hidden computes the rectified hidden layer of feats into hid (resized)
+// and returns it with the sum qmatrix.touch returns.
+func (n *netModel) hidden(feats []feature, bits int, bucket func(uint64, int) int, hid []float32) ([]float32, byte) {
+	touch := n.emb.touch(feats, bits, bucket)
+	hid = append(hid[:0], n.hidBias...)
+	for i := range feats {
+		f := &feats[i]
+		s, q := n.emb.row(bucket(f.h, bits)) // no test of s == 0: a mispredicted branch on a cache miss costs more than adding zeros
+		v := hashSign(f.h) * f.v * s
+		q = q[:len(hid)]
+		for u := range hid {
+			hid[u] += v * float32(int8(q[u]))
+		}
+	}
+	for u, x := range hid {
+		hid[u] = max(x, 0)
+	}
+	return hid, touch
+}
+
+// logits adds to z the outputs lo to lo+len(z) of the rectified hidden
+// layer hid (z holds their biases, or more).
+func (n *netModel) logits(hid []float32, lo int, z []float32) {
+	k := n.outputs()
+	for u, x := range hid {
+		if x == 0 {
+			continue
+		}
+		w := n.out[u*k+lo:][:len(z)]
+		for j := range z {
+			z[j] += x * w[j]
+		}
+	}
 }
 
 func embeddedModel() (*model, error) {
@@ -166,43 +203,20 @@ func (m *model) check(lb *labels, mo *morph) error {
 			return fmt.Errorf("classifiers: model sub-types of %s are not adjacent", m.info.Categories[c])
 		}
 	}
-	for c, r := range m.subRange {
-		m.subOf[c] = m.sub.columns(r[0], r[1])
-	}
 	if m.info.DictMorphs != len(mo.dict.Morphs) {
 		return fmt.Errorf("classifiers: model was trained with a dictionary of %d entries, this one has %d", m.info.DictMorphs, len(mo.dict.Morphs))
 	}
 	return nil
 }
 
-// scoreCat computes the category logits and calibrated probabilities:
-// the features' embedding rows summed into the hidden layer, rectified,
-// then mapped to the categories.
+// scoreCat computes the category logits and calibrated probabilities.
 func (m *model) scoreCat(a *analysis) {
-	bits := m.info.Params.Bits
-	a.touch = m.cat.touch(a.feats, bits, catBucket)
-	a.hid = append(a.hid[:0], m.hidBias...)
-	hid := a.hid
-	for i := range a.feats {
-		f := &a.feats[i]
-		s, q := m.cat.row(catBucket(f.h, bits)) // no test of s == 0: a mispredicted branch on a cache miss costs more than adding zeros
-		v := hashSign(f.h) * f.v * s
-		q = q[:len(hid)]
-		for u := range hid {
-			hid[u] += v * float32(int8(q[u]))
-		}
-	}
-	z := m.catBias
-	for u, x := range hid {
-		if x <= 0 {
-			hid[u] = 0
-			continue
-		}
-		w := m.out[u*nCat:][:nCat]
-		for k := range z {
-			z[k] += x * w[k]
-		}
-	}
+	var touch byte
+	a.hid, touch = m.cat.hidden(a.feats, m.info.Params.Bits, catBucket, a.hid)
+	a.touch += touch
+	var z [nCat]float32
+	copy(z[:], m.cat.bias)
+	m.cat.logits(a.hid, 0, z[:])
 	for k := range z {
 		a.z[k] = float64(z[k])
 	}
@@ -210,29 +224,16 @@ func (m *model) scoreCat(a *analysis) {
 }
 
 // scoreSub returns the most likely sub-type (index in labels.subs) of
-// category cat. The sub-types of a category are adjacent columns, so only
+// category cat. The sub-types of a category are adjacent outputs, so only
 // those are computed.
 func (m *model) scoreSub(a *analysis, cat int) int {
 	lo, hi := m.subRange[cat][0], m.subRange[cat][1]
-	bits := m.info.Params.SubBits
-	a.subZ = resize(a.subZ, hi-lo)
-	z := a.subZ
-	for k := range z {
-		z[k] = float64(m.subBias[lo+k])
-	}
-	sub := &m.subOf[cat]
-	a.touch += sub.touch(a.feats, bits, subBucket)
-	for i := range a.feats {
-		f := &a.feats[i]
-		b := subBucket(f.h, bits)
-		s, q := sub.row(b)
-		v := float64(hashSign(f.h) * f.v * s)
-		q = q[:len(z)]
-		for k := range z {
-			z[k] += v * float64(int8(q[k]))
-		}
-	}
-	return lo + argmax(z)
+	var touch byte
+	a.subHid, touch = m.sub.hidden(a.feats, m.info.Params.SubBits, subBucket, a.subHid)
+	a.touch += touch
+	a.subZ = append(a.subZ[:0], m.sub.bias[lo:hi]...)
+	m.sub.logits(a.subHid, lo, a.subZ)
+	return lo + argmax(a.subZ)
 }
 
 func (m *model) catOfSub(k int) int {
@@ -256,7 +257,7 @@ func (m *model) featureEvidence(a *analysis, cat int, ev []hotline.Evidence) []h
 	a.toward = resize(a.toward, len(a.hid))
 	for u, x := range a.hid {
 		if x > 0 {
-			w := m.out[u*nCat:][:nCat]
+			w := m.cat.out[u*nCat:][:nCat]
 			var mean float32
 			for _, v := range w {
 				mean += v
@@ -267,7 +268,7 @@ func (m *model) featureEvidence(a *analysis, cat int, ev []hotline.Evidence) []h
 	bits := m.info.Params.Bits
 	for i := range a.feats {
 		f := &a.feats[i]
-		s, q := m.cat.row(catBucket(f.h, bits))
+		s, q := m.cat.emb.row(catBucket(f.h, bits))
 		var dot float32
 		for u, t := range a.toward {
 			dot += t * float32(int8(q[u]))
@@ -318,12 +319,12 @@ func (m *model) encode() ([]byte, error) {
 	raw.WriteString(modelMagic)
 	putUvarint(&raw, uint64(len(info)))
 	raw.Write(info)
-	writeRows(&raw, m.cat)
-	writeFloats(&raw, m.hidBias)
-	writeFloats(&raw, m.out)
-	writeFloats(&raw, m.catBias[:])
-	writeRows(&raw, m.sub)
-	writeFloats(&raw, m.subBias)
+	for _, n := range []*netModel{&m.cat, &m.sub} {
+		writeRows(&raw, n.emb)
+		writeFloats(&raw, n.hidBias)
+		writeFloats(&raw, n.out)
+		writeFloats(&raw, n.bias)
+	}
 	writeTable(&raw, &m.lemmas)
 	der, err := json.Marshal(m.derived)
 	if err != nil {
@@ -458,20 +459,6 @@ func (m *qmatrix) setScale(b int, s float32) {
 	binary.LittleEndian.PutUint32(m.rows[b*(4+m.k):], math.Float32bits(s))
 }
 
-// columns returns the matrix of columns [lo, hi) of m, each row with its
-// scale: the same weights, in narrower rows.
-func (m *qmatrix) columns(lo, hi int) qmatrix {
-	n := m.buckets()
-	out := makeQMatrix(n, hi-lo)
-	for b := range n {
-		s, q := m.row(b)
-		out.setScale(b, s)
-		_, r := out.row(b)
-		copy(r, q[lo:hi])
-	}
-	return out
-}
-
 // newQMatrix quantises mat, a bucket-major matrix with k columns: each
 // row's largest magnitude becomes ±127.
 func newQMatrix(mat []float32, k int) qmatrix {
@@ -599,6 +586,16 @@ func (r *modelReader) rows(k int) qmatrix {
 	return m
 }
 
+// net reads what encode wrote of a network with hidden units and k
+// outputs.
+func (r *modelReader) net(hidden, k int) netModel {
+	n := netModel{emb: r.rows(hidden), hidBias: make([]float32, hidden), out: make([]float32, hidden*k), bias: make([]float32, k)}
+	r.floats(n.hidBias)
+	r.floats(n.out)
+	r.floats(n.bias)
+	return n
+}
+
 func decodeModel(file []byte) (*model, error) {
 	zr, err := gzip.NewReader(bytes.NewReader(file))
 	if err != nil {
@@ -630,16 +627,9 @@ func decodeModel(file []byte) (*model, error) {
 		return nil, fmt.Errorf("implausible network of %d hidden units", h)
 	}
 	nSub := len(m.info.Subtypes)
-	m.cat = r.rows(m.info.Hidden)
-	m.hidBias = make([]float32, m.info.Hidden)
-	r.floats(m.hidBias)
-	m.out = make([]float32, m.info.Hidden*nCat)
-	r.floats(m.out)
-	r.floats(m.catBias[:])
-	m.sub = r.rows(nSub)
-	m.subBias = make([]float32, nSub)
-	r.floats(m.subBias)
-	if r.err == nil && (m.cat.buckets() != 1<<p.Bits || m.sub.buckets() != 1<<p.SubBits) {
+	m.cat = r.net(m.info.Hidden, nCat)
+	m.sub = r.net(m.info.Hidden, nSub)
+	if r.err == nil && (m.cat.emb.buckets() != 1<<p.Bits || m.sub.emb.buckets() != 1<<p.SubBits) {
 		return nil, errors.New("weight matrices do not match the hash sizes")
 	}
 	if err := r.table(&m.lemmas); err != nil {

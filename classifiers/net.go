@@ -5,24 +5,25 @@ import (
 	"math"
 	"math/rand/v2"
 	"runtime"
+	"slices"
 	"sync"
 )
 
-// The category model is a small neural network over the hashed features:
-// each feature of a text adds its value times its row of an embedding
-// matrix into one hidden layer of rectified units, and a linear layer maps
-// the hidden layer to the category logits. A linear model over the same
-// features can only add up evidence; the hidden units let a word count
-// for one category in some company and against it in other (a price and a
-// code word in an offer, the same code word in a warning). On the same
-// features and folds it raised the out-of-fold macro-F1 from 0.917 to
-// 0.94.
+// The category and sub-type models are small neural networks over the
+// hashed features: each feature of a text adds its value times its row of
+// an embedding matrix into one hidden layer of rectified units, and a
+// linear layer maps the hidden layer to the logits. A linear model over
+// the same features can only add up evidence; the hidden units let a word
+// count for one category in some company and against it in other (a
+// price and a code word in an offer, the same code word in a warning). On
+// the same features and folds the category network raised the
+// out-of-fold macro-F1 from 0.917 to 0.94.
 //
 // Training is stochastic (AdaGrad, one row at a time, in an order drawn
 // from the seed) but reproducible: one goroutine per fit, sums in a fixed
 // order.
 
-// NetParams are the training settings of the category network.
+// NetParams are the training settings of the networks.
 type NetParams struct {
 	Hidden    int     `json:"hidden"`     // hidden units
 	MaxEpochs int     `json:"max_epochs"` // epochs the cross-validation tries
@@ -35,8 +36,8 @@ func DefaultNetParams() NetParams {
 	return NetParams{Hidden: 32, MaxEpochs: 10, Rate: 0.05, Init: 0.01}
 }
 
-// network is the category network's weights over a dataset's dense
-// features, with AdaGrad's sums of squared gradients.
+// network is a network's weights over a dataset's dense features, with
+// AdaGrad's sums of squared gradients, as trained.
 type network struct {
 	h, k    int
 	emb     []float32 // feature j's row: emb[j*h : j*h+h]
@@ -225,12 +226,17 @@ func (d *dataset) crossValidateNetwork(ctx context.Context, p NetParams, fold []
 	return oof, nil
 }
 
-// embeddings lays the network's embedding rows out over the hash space of
-// 2^bits buckets.
-func (d *dataset) embeddings(n *network, bits int) []float32 {
+// netModel lays the network out over the hash space of 2^bits buckets,
+// its embedding rows quantised, as the model file stores it.
+func (d *dataset) netModel(n *network, bits int) netModel {
 	mat := make([]float32, n.h<<bits)
 	for j, b := range d.bucket {
 		copy(mat[b*n.h:][:n.h], n.emb[j*n.h:][:n.h])
 	}
-	return mat
+	return netModel{
+		emb:     newQMatrix(mat, n.h),
+		hidBias: slices.Clone(n.hidBias),
+		out:     slices.Clone(n.out),
+		bias:    slices.Clone(n.outBias),
+	}
 }

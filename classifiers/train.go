@@ -37,24 +37,16 @@ type TrainOptions struct {
 	DevPath string
 	OutPath string // where to write the model
 	// Seed assigns the items to the cross-validation folds (by a hash of
-	// the seed and each item's id) and seeds the category network's
-	// initial weights and row order; the sub-type model (full-batch L-BFGS
-	// from zero weights) draws no random numbers. The same data, options
-	// and seed give a byte-identical model.
+	// the seed and each item's id) and seeds the networks' initial weights
+	// and row orders. The same data, options and seed give a
+	// byte-identical model.
 	Seed int64
 	// Folds is the number of cross-validation folds; 0 means 5.
 	Folds int
 	// Params fix the features; nil means DefaultFeatureParams.
 	Params *FeatureParams
-	// Net sets the category network's training; nil means
-	// DefaultNetParams.
+	// Net sets the networks' training; nil means DefaultNetParams.
 	Net *NetParams
-	// SubL2 is the sub-type model's regularisation strength; 0 means
-	// DefaultSubL2.
-	SubL2 float64
-	// Iterations bounds the sub-type model's L-BFGS iterations; 0 means
-	// 400.
-	Iterations int
 	// Lexicon replaces the embedded lexicon files.
 	Lexicon fs.FS
 	// ClassWeight weighs the examples of the category model: "balanced"
@@ -89,12 +81,6 @@ const DefaultMaxHardNegativeRate = 0.05
 
 // DefaultClassWeight is the category model's default example weighting.
 const DefaultClassWeight = "sqrt"
-
-// DefaultSubL2 is the sub-type model's default regularisation strength
-// (the strength the linear category model, before the network, chose
-// out-of-fold from 1e-7 to 3e-6 in every retraining since the corpus
-// passed 10,000 items).
-const DefaultSubL2 = 1e-7
 
 // Train trains a model on the items of opts.TrainPath and opts.DevPath
 // (see TrainOptions) and writes it to opts.OutPath. Progress goes to log.
@@ -177,11 +163,6 @@ func trainModel(ctx context.Context, opts TrainOptions, trainItems, devItems []I
 	if np.Hidden < 1 || np.MaxEpochs < 1 || !(np.Rate > 0) || !(np.Init > 0) {
 		return nil, fmt.Errorf("classifiers: network settings %+v: want at least one hidden unit and epoch, a positive rate and init", np)
 	}
-	subL2 := cmp.Or(opts.SubL2, DefaultSubL2)
-	iters := opts.Iterations
-	if iters <= 0 {
-		iters = 400
-	}
 	lb := newLabels()
 	lex, err := newLexIndex(opts.Lexicon, lb)
 	if err != nil {
@@ -255,7 +236,7 @@ func trainModel(ctx context.Context, opts TrainOptions, trainItems, devItems []I
 	cw := cmp.Or(opts.ClassWeight, DefaultClassWeight)
 	ti := &m.info.Training
 	ti.TrainItems, ti.DevItems = len(trainItems), len(devItems)
-	ti.Seed, ti.Folds, ti.Iterations, ti.ClassWeight = uint64(opts.Seed), folds, iters, cw
+	ti.Seed, ti.Folds, ti.ClassWeight = uint64(opts.Seed), folds, cw
 	ti.Net = np
 	ti.Respell, ti.RespeltItems = max(respell, 0), len(copies)
 
@@ -324,25 +305,51 @@ func trainModel(ctx context.Context, opts TrainOptions, trainItems, devItems []I
 	}
 	fmt.Fprintf(log, "  chose %d epochs; temperature %.4f (out-of-fold NLL %.4f)\n", best.epochs, m.info.Temperature, ti.CVNLL)
 	m.info.Hidden = np.Hidden
-	m.cat = newQMatrix(cat.embeddings(net, params.Bits), np.Hidden)
-	m.hidBias, m.out = net.hidBias, net.out
-	copy(m.catBias[:], net.outBias)
-	m.catBias[catNone] += float32(ti.NoneOffset)
-	m.catBias[catCritical] += float32(ti.SevereBoost)
-	m.catBias[catSuicide] += float32(ti.SevereBoost)
+	m.cat = cat.netModel(net, params.Bits)
+	m.cat.bias[catNone] += float32(ti.NoneOffset)
+	m.cat.bias[catCritical] += float32(ti.SevereBoost)
+	m.cat.bias[catSuicide] += float32(ti.SevereBoost)
 
-	// The sub-type model, over every sub-type: linear, full-batch L-BFGS.
+	// The sub-type model: a network of the same shape over every
+	// sub-type, its epochs chosen by out-of-fold accuracy among the
+	// sub-types of each item's own category (the classifier picks a
+	// sub-type within the category it decided).
 	nSub := len(lb.subs)
 	sub := newDataset(x, subY, nSub, func(h uint64) int { return subBucket(h, params.SubBits) })
-	ti.SubL2 = subL2
-	w, it, fx, err := sub.fit(ctx, subL2, iters, sub.c)
+	perEpoch, err = sub.crossValidateNetwork(ctx, np, fold, folds, len(all), uint64(opts.Seed)+uint64(folds))
 	if err != nil {
 		return nil, err
 	}
-	sub.quantize(w)
-	fmt.Fprintf(log, "sub-type model: %d features; %d iterations, loss %.4f\n", sub.nFeat, it, fx)
-	mat, bias := sub.weights(w, params.SubBits)
-	m.sub, m.subBias = newQMatrix(mat, nSub), bias
+	bestAcc := -1.0
+	for e, oof := range perEpoch {
+		right, n := 0, 0
+		for i, z := range oof {
+			if subY[i] < 0 {
+				continue
+			}
+			c := lb.subs[subY[i]].cat
+			lo := slices.IndexFunc(lb.subs, func(s subLabel) bool { return s.cat == c })
+			hi := lo
+			for hi < nSub && lb.subs[hi].cat == c {
+				hi++
+			}
+			n++
+			if lo+argmax(z[lo:hi]) == subY[i] {
+				right++
+			}
+		}
+		acc := float64(right) / float64(max(n, 1))
+		fmt.Fprintf(log, "  sub-types, %2d epochs: out-of-fold accuracy %.4f\n", e+1, acc)
+		if acc > bestAcc+1e-9 {
+			bestAcc, ti.SubEpochs, ti.CVSubtypeAccuracy = acc, e+1, acc
+		}
+	}
+	subNet, err := sub.trainNetwork(ctx, np, ti.SubEpochs, sub.c, uint64(opts.Seed)+uint64(folds)+1, nil)
+	if err != nil {
+		return nil, err
+	}
+	fmt.Fprintf(log, "sub-type model: %d features; chose %d epochs\n", sub.nFeat, ti.SubEpochs)
+	m.sub = sub.netModel(subNet, params.SubBits)
 	return m, nil
 }
 
@@ -500,119 +507,7 @@ func (d *dataset) weigh(how string) error {
 	return nil
 }
 
-// logits writes the logits of row i under weights w (features then
-// biases) to z.
-func (d *dataset) logits(w []float64, i int, z []float64) {
-	k := d.k
-	copy(z, w[d.nFeat*k:])
-	for j := d.off[i]; j < d.off[i+1]; j++ {
-		v := d.val[j]
-		row := w[int(d.idx[j])*k:][:k]
-		for c := range z {
-			z[c] += float64(v * row[c])
-		}
-	}
-}
-
-// lossChunks is the number of parts the loss is computed in, in parallel;
-// fixed, so that the sums are added in the same order on every machine.
-const lossChunks = 4
-
-// fit minimises the cross-entropy weighted by c (rows of weight 0 do not
-// count) plus l2/2·|W|² (biases not regularised), from zero weights.
-func (d *dataset) fit(ctx context.Context, l2 float64, iters int, c []float64) ([]float64, int, float64, error) {
-	k := d.k
-	n := len(d.y)
-	total := 0.0
-	for _, ci := range c {
-		total += ci
-	}
-	if total == 0 {
-		return nil, 0, 0, errors.New("no labelled items to fit")
-	}
-	parts := make([][]float64, lossChunks)
-	for i := range parts {
-		parts[i] = make([]float64, (d.nFeat+1)*k)
-	}
-	f := func(w, grad []float64) float64 {
-		losses := make([]float64, lossChunks)
-		var wg sync.WaitGroup
-		for ch := range lossChunks {
-			wg.Go(func() {
-				g := parts[ch]
-				clear(g)
-				z := make([]float64, k)
-				for i := ch * n / lossChunks; i < (ch+1)*n/lossChunks; i++ {
-					ci := c[i]
-					if ci == 0 {
-						continue
-					}
-					d.logits(w, i, z)
-					mx := slices.Max(z)
-					sum := 0.0
-					for c := range z {
-						z[c] = math.Exp(z[c] - mx)
-						sum += z[c]
-					}
-					losses[ch] += ci * (math.Log(sum) - math.Log(z[d.y[i]]))
-					for c := range z {
-						z[c] = ci * z[c] / sum
-					}
-					z[d.y[i]] -= ci
-					for j := d.off[i]; j < d.off[i+1]; j++ {
-						v := d.val[j]
-						row := g[int(d.idx[j])*k:][:k]
-						for c := range z {
-							row[c] += float64(v * z[c])
-						}
-					}
-					bias := g[d.nFeat*k:]
-					for c := range z {
-						bias[c] += z[c]
-					}
-				}
-			})
-		}
-		wg.Wait()
-		loss := 0.0
-		clear(grad)
-		for ch := range lossChunks {
-			loss += losses[ch]
-			axpy(1, parts[ch], grad)
-		}
-		loss /= total
-		scale(1/total, grad)
-		for j := 0; j < d.nFeat*k; j++ {
-			loss += float64(l2 / 2 * w[j] * w[j])
-			grad[j] += float64(l2 * w[j])
-		}
-		return loss
-	}
-	w := make([]float64, (d.nFeat+1)*k)
-	it, fx, err := lbfgs(ctx, f, w, iters, lbfgsMemory, 1e-6, lbfgsFtol)
-	return w, it, fx, err
-}
-
-// quantize rounds each feature's weights as the model file stores them
-// (biases are stored as they are).
-func (d *dataset) quantize(w []float64) {
-	row := make([]float32, d.k)
-	q := make([]int8, d.k)
-	for j := range d.nFeat {
-		for c := range d.k {
-			row[c] = float32(w[j*d.k+c])
-		}
-		s := quantizeRow(row, q)
-		for c := range d.k {
-			w[j*d.k+c] = float64(s * float32(q[c]))
-		}
-	}
-	for c := range d.k {
-		w[d.nFeat*d.k+c] = float64(float32(w[d.nFeat*d.k+c]))
-	}
-}
-
-func argmax(z []float64) int {
+func argmax[T float32 | float64](z []T) int {
 	best := 0
 	for c := range z {
 		if z[c] > z[best] {
@@ -785,23 +680,6 @@ func calibrate(zs [][]float64, y []int) (float64, float64) {
 	return t, nll(t)
 }
 
-// weights lays the dense weights out over the hash space of 2^bits
-// buckets, as float32, and returns them with the biases.
-func (d *dataset) weights(w []float64, bits int) ([]float32, []float32) {
-	k := d.k
-	mat := make([]float32, k<<bits)
-	for j, b := range d.bucket {
-		for c := range k {
-			mat[b*k+c] = float32(w[j*k+c])
-		}
-	}
-	bias := make([]float32, k)
-	for c := range k {
-		bias[c] = float32(w[d.nFeat*k+c])
-	}
-	return mat, bias
-}
-
 // macroF1 is the mean F1 over k classes.
 func macroF1(pred, gold []int, k int) float64 {
 	tp := make([]int, k)
@@ -828,10 +706,3 @@ func macroF1(pred, gold []int, k int) float64 {
 	}
 	return sum / float64(k)
 }
-
-// L-BFGS settings: the memory (pairs kept) and the relative improvement
-// below which a fit stops.
-const (
-	lbfgsMemory = 6
-	lbfgsFtol   = 1e-7
-)
