@@ -320,6 +320,13 @@ func trainModel(ctx context.Context, opts TrainOptions, trainItems, devItems []I
 	if err != nil {
 		return nil, err
 	}
+	var within [nCat][2]int // the sub-types of each category, adjacent in lb.subs
+	for k, s := range lb.subs {
+		if within[s.cat][1] == 0 {
+			within[s.cat][0] = k
+		}
+		within[s.cat][1] = k + 1
+	}
 	bestAcc := -1.0
 	for e, oof := range perEpoch {
 		right, n := 0, 0
@@ -327,14 +334,9 @@ func trainModel(ctx context.Context, opts TrainOptions, trainItems, devItems []I
 			if subY[i] < 0 {
 				continue
 			}
-			c := lb.subs[subY[i]].cat
-			lo := slices.IndexFunc(lb.subs, func(s subLabel) bool { return s.cat == c })
-			hi := lo
-			for hi < nSub && lb.subs[hi].cat == c {
-				hi++
-			}
+			r := within[lb.subs[subY[i]].cat]
 			n++
-			if lo+argmax(z[lo:hi]) == subY[i] {
+			if r[0]+argmax(z[r[0]:r[1]]) == subY[i] {
 				right++
 			}
 		}
