@@ -59,7 +59,7 @@ type TrainInfo struct {
 	DevItems    int       `json:"dev_items"`
 	Seed        uint64    `json:"seed"`
 	Folds       int       `json:"folds"`
-	Net         NetParams `json:"net"`        // the category network's training
+	Net         NetParams `json:"net"`        // the networks' training
 	Epochs      int       `json:"epochs"`     // the category network's, chosen out-of-fold
 	SubEpochs   int       `json:"sub_epochs"` // the sub-type network's, chosen out-of-fold
 	// CVSubtypeAccuracy is the sub-type network's out-of-fold accuracy
@@ -84,7 +84,7 @@ type TrainInfo struct {
 	Features     int     `json:"features"` // distinct hashed features in training
 }
 
-// model is a loaded model: the category network and the sub-type model
+// model is a loaded model: the category network and the sub-type network
 // over hashed features, and the tables the features need.
 type model struct {
 	info   ModelInfo
