@@ -58,6 +58,15 @@ type feature struct {
 	a, b string
 }
 
+// name is how evidence shows the feature: its kind's prefix and its
+// strings (w:受け子, pair:weapon transfer).
+func (f *feature) name() string {
+	if f.b != "" {
+		return f.kind.prefix() + f.a + " " + f.b
+	}
+	return f.kind.prefix() + f.a
+}
+
 // FeatureParams fix how a text becomes a feature vector. They are part of
 // the model: a model is scored with the parameters it was trained with.
 type FeatureParams struct {

@@ -186,12 +186,18 @@ func dot(w []float32, q []byte) float32 {
 // logits adds to z the outputs lo to lo+len(z) of the rectified hidden
 // layer hid (z holds their biases, or more).
 func (n *netModel) logits(hid []float32, lo int, z []float32) {
-	k := n.outputs()
+	addOutputs(z, hid, n.out, n.outputs(), lo)
+}
+
+// addOutputs adds to z the outputs lo to lo+len(z) of the rectified hidden
+// layer hid, whose unit u has the weights out[u*k:][:k]. Training and
+// scoring share it.
+func addOutputs(z, hid, out []float32, k, lo int) {
 	for u, x := range hid {
 		if x == 0 {
 			continue
 		}
-		w := n.out[u*k+lo:][:len(z)]
+		w := out[u*k+lo:][:len(z)]
 		for j := range z {
 			z[j] += x * w[j]
 		}
@@ -338,13 +344,8 @@ func (m *model) featureEvidence(a *analysis, cat int, ev []hotline.Evidence) []h
 		top[j] = contrib{i, c}
 	}
 	for _, t := range top[:n] {
-		f := &a.feats[t.i]
-		name := f.kind.prefix() + f.a
-		if f.b != "" {
-			name += " " + f.b
-		}
 		ev = append(ev, hotline.Evidence{
-			Term:     name,
+			Term:     a.feats[t.i].name(),
 			Category: hotline.Category(m.info.Categories[cat]),
 			Kind:     "feature",
 			Weight:   round4(t.w),
@@ -353,9 +354,10 @@ func (m *model) featureEvidence(a *analysis, cat int, ev []hotline.Evidence) []h
 	return ev
 }
 
-// encode writes the model file: gzip of the magic, the info as JSON, the
-// non-zero rows of both weight matrices, the biases and the lemma table,
-// little-endian. The same model always encodes to the same bytes.
+// encode writes the model file: gzip of the magic, the info as JSON, each
+// network (the non-zero rows of its embedding matrix, its hidden biases,
+// output weights and output biases), the lemma table, the derived lexicon
+// and the reading table, little-endian. The same model always encodes to the same bytes.
 func (m *model) encode() ([]byte, error) {
 	var raw bytes.Buffer
 	info, err := json.Marshal(m.info)

@@ -83,17 +83,11 @@ func (n *network) forward(d *dataset, i int, hid, z []float32) {
 
 // output rectifies hid and maps it to the logits z.
 func (n *network) output(hid, z []float32) {
-	copy(z, n.outBias)
 	for u, x := range hid {
-		if x <= 0 {
-			hid[u] = 0
-			continue
-		}
-		row := n.out[u*n.k:][:n.k]
-		for c := range z {
-			z[c] += x * row[c]
-		}
+		hid[u] = max(x, 0)
 	}
+	copy(z, n.outBias)
+	addOutputs(z, hid, n.out, n.k, 0)
 }
 
 // adagrad takes one AdaGrad step of weight w with gradient g.

@@ -75,13 +75,7 @@ func TestFeatureEvidenceMatters(t *testing.T) {
 			t.Errorf("%s: no model features in the evidence", text)
 			continue
 		}
-		i := slices.IndexFunc(a.feats, func(f feature) bool {
-			name := f.kind.prefix() + f.a
-			if f.b != "" {
-				name += " " + f.b
-			}
-			return name == ev[0].Term
-		})
+		i := slices.IndexFunc(a.feats, func(f feature) bool { return f.name() == ev[0].Term })
 		if i < 0 {
 			t.Fatalf("%s: evidence %q is not among the text's features", text, ev[0].Term)
 		}
