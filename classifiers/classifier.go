@@ -126,6 +126,7 @@ type analysis struct {
 	subHid []float32     // the sub-type network's hidden layer, rectified
 	subZ   []float32
 	touch  byte      // see qmatrix.touch
+	rows   []int32   // by feature: its row in the networks (see vocabulary)
 	hid    []float32 // the category network's hidden layer, rectified
 	toward []float32 // by hidden unit: its pull towards the evidence's category
 }

@@ -22,7 +22,7 @@
 //     internal/viterbi: the same segmentation as kagome's tokenizer (its
 //     tests compare the two on every corpus text and on random input), in
 //     less than half the time, with no allocation per node.
-//  4. Features, hashed into a fixed space: lemma unigrams and bigrams
+//  4. Features, each named by a 64-bit hash: lemma unigrams and bigrams
 //     (inflected words reduced to their base form by the model's lemma
 //     table), character 2- and 3-grams of the folded text (digits folded,
 //     handles, URLs, phone numbers and ids masked so that no placeholder is
@@ -41,7 +41,11 @@
 //     embedding row summed into one hidden layer of rectified units, then
 //     a linear layer; see net.go) gives the category probabilities,
 //     calibrated by temperature scaling; a second one picks the sub-type
-//     within the predicted category.
+//     within the predicted category. The networks know the features found
+//     in at least three training rows, each with a row of its own (see
+//     vocabulary); the others are left out. Hashing every feature into a
+//     fixed space instead made features share rows, which cost 0.007 of
+//     out-of-fold macro-F1 and 0.017 of sub-type accuracy.
 //
 // The model also carries lexicon entries derived at training from the
 // lexicon files with the full dictionary: the kana reading of each term

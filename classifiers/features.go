@@ -6,7 +6,7 @@ import (
 )
 
 // featKind is the family of a feature. It is hashed with the feature's
-// strings, so equal strings of different families never share a bucket
+// strings, so equal strings of different families never share a hash
 // unless by chance.
 type featKind uint8
 
@@ -70,8 +70,10 @@ func (f *feature) name() string {
 // FeatureParams fix how a text becomes a feature vector. They are part of
 // the model: a model is scored with the parameters it was trained with.
 type FeatureParams struct {
-	Bits      int     `json:"bits"`       // the category model's hash space is 2^Bits
-	SubBits   int     `json:"sub_bits"`   // the sub-type model's hash space is 2^SubBits
+	// MinCount is the least number of training rows a feature must be
+	// found in to be kept: each kept feature has a row of its own in both
+	// networks (see vocabulary); the others are left out.
+	MinCount  int     `json:"min_count"`
 	WordScale float64 `json:"word_scale"` // length of the lemma n-gram block
 	CharScale float64 `json:"char_scale"` // length of the character n-gram block
 	LexScale  float64 `json:"lex_scale"`  // factor on lexicon and rule features
@@ -90,11 +92,11 @@ type FeatureParams struct {
 
 // DefaultFeatureParams are the parameters Train uses unless told otherwise.
 func DefaultFeatureParams() FeatureParams {
-	return FeatureParams{Bits: 18, SubBits: 15, WordScale: 1, CharScale: 1, LexScale: 2, CueScale: 0.5, ConceptScale: 1, MinNorm: 16, ReadScale: 1}
+	return FeatureParams{MinCount: 3, WordScale: 1, CharScale: 1, LexScale: 2, CueScale: 0.5, ConceptScale: 1, MinNorm: 16, ReadScale: 1}
 }
 
 // FNV-1a, 64 bits, finished with a mixer so that low and high bits are
-// both usable as bucket indices.
+// both usable as table indices (see vocabulary).
 const (
 	fnvOffset = 14695981039346656037
 	fnvPrime  = 1099511628211
@@ -130,17 +132,6 @@ func (h hasher) sum() uint64 {
 	x *= 0xc4ceb9fe1a85ec53
 	x ^= x >> 33
 	return x
-}
-
-// bucket and sign of a feature hash in a space of 2^bits; the sub-type
-// model takes its bucket from the upper half of the hash.
-func catBucket(h uint64, bits int) int { return int(h & (1<<bits - 1)) }
-func subBucket(h uint64, bits int) int { return int((h >> 32) & (1<<bits - 1)) }
-func hashSign(h uint64) float32 {
-	if h&(1<<31) != 0 {
-		return -1
-	}
-	return 1
 }
 
 func (a *analysis) add(k featKind, h hasher, v float32, x, y string) {

@@ -29,9 +29,10 @@ var modelFS embed.FS
 const (
 	embeddedModelPath = "model/model.bin"
 	modelMagic        = "HOTLINE-CLASSIFIER\x00"
-	// modelFormat 3: the category and sub-type models are networks
-	// (formats 1 and 2, with linear models, are no longer read).
-	modelFormat = 3
+	// modelFormat 4: the category and sub-type networks are over a
+	// vocabulary of features, stored at the end (format 3 hashed them;
+	// formats 1 to 3 are no longer read).
+	modelFormat = 4
 )
 
 // ModelInfo describes a trained model; it is stored in the model file.
@@ -81,11 +82,11 @@ type TrainInfo struct {
 	// RespeltItems is how many were (see augment.go).
 	Respell      float64 `json:"respell"`
 	RespeltItems int     `json:"respelt_items"`
-	Features     int     `json:"features"` // distinct hashed features in training
+	Features     int     `json:"features"` // features in the vocabulary
 }
 
 // model is a loaded model: the category network and the sub-type network
-// over hashed features, and the tables the features need.
+// over the vocabulary's features, and the tables the features need.
 type model struct {
 	info   ModelInfo
 	sha256 string
@@ -96,15 +97,17 @@ type model struct {
 	// model was trained on (for the reading features).
 	readings lemmaTable
 	derived  []DerivedEntry
+	// vocab names the rows of the features the networks know.
+	vocab *vocabulary
 	// subRange[c] is the range of sub-type outputs of category c.
 	subRange [nCat][2]int
 }
 
-// netModel is a network over hashed features: each feature adds its value
-// times its bucket's embedding row into one hidden layer of rectified
-// units, which out maps to k outputs (see net.go).
+// netModel is a network over the features of a vocabulary: each feature
+// adds its value times its embedding row into one hidden layer of
+// rectified units, which out maps to k outputs (see net.go).
 type netModel struct {
-	emb     qmatrix   // a row of hidden units per bucket
+	emb     qmatrix   // a row of hidden units per vocabulary row
 	hidBias []float32 // by hidden unit
 	out     []float32 // hidden unit u's weights: out[u*k:][:k]
 	bias    []float32 // by output
@@ -115,13 +118,12 @@ func (n *netModel) outputs() int { return len(n.bias) }
 
 // hidden computes the rectified hidden layer of feats into hid (resized)
 // and returns it with the sum qmatrix.touch returns.
-func (n *netModel) hidden(feats []feature, bits int, bucket func(uint64, int) int, hid []float32) ([]float32, byte) {
-	touch := n.emb.touch(feats, bits, bucket)
+func (n *netModel) hidden(feats []feature, rows []int32, hid []float32) ([]float32, byte) {
+	touch := n.emb.touch(rows)
 	hid = append(hid[:0], n.hidBias...)
 	for i := range feats {
-		f := &feats[i]
-		s, q := n.emb.row(bucket(f.h, bits)) // no test of s == 0: a mispredicted branch on a cache miss costs more than adding zeros
-		addScaled(hid, hashSign(f.h)*f.v*s, q)
+		s, q := n.emb.row(int(rows[i])) // no test of s == 0: a mispredicted branch on a cache miss costs more than adding zeros
+		addScaled(hid, feats[i].v*s, q)
 	}
 	for u, x := range hid {
 		hid[u] = max(x, 0)
@@ -265,10 +267,16 @@ func (m *model) check(lb *labels, mo *morph) error {
 	return nil
 }
 
-// scoreCat computes the category logits and calibrated probabilities.
+// scoreCat computes the category logits and calibrated probabilities,
+// after finding the row of each feature (a.rows), which scoreSub and
+// featureEvidence use too.
 func (m *model) scoreCat(a *analysis) {
+	a.rows = resize(a.rows, len(a.feats))
+	for i := range a.feats {
+		a.rows[i] = m.vocab.row(a.feats[i].h)
+	}
 	var touch byte
-	a.hid, touch = m.cat.hidden(a.feats, m.info.Params.Bits, catBucket, a.hid)
+	a.hid, touch = m.cat.hidden(a.feats, a.rows, a.hid)
 	a.touch += touch
 	var z [nCat]float32
 	copy(z[:], m.cat.bias)
@@ -285,7 +293,7 @@ func (m *model) scoreCat(a *analysis) {
 func (m *model) scoreSub(a *analysis, cat int) int {
 	lo, hi := m.subRange[cat][0], m.subRange[cat][1]
 	var touch byte
-	a.subHid, touch = m.sub.hidden(a.feats, m.info.Params.SubBits, subBucket, a.subHid)
+	a.subHid, touch = m.sub.hidden(a.feats, a.rows, a.subHid)
 	a.touch += touch
 	a.subZ = append(a.subZ[:0], m.sub.bias[lo:hi]...)
 	m.sub.logits(a.subHid, lo, a.subZ)
@@ -321,11 +329,9 @@ func (m *model) featureEvidence(a *analysis, cat int, ev []hotline.Evidence) []h
 			a.toward[u] = w[cat] - mean/nCat
 		}
 	}
-	bits := m.info.Params.Bits
 	for i := range a.feats {
-		f := &a.feats[i]
-		s, q := m.cat.emb.row(catBucket(f.h, bits))
-		c := float64(hashSign(f.h) * f.v * s * dot(a.toward, q))
+		s, q := m.cat.emb.row(int(a.rows[i]))
+		c := float64(a.feats[i].v * s * dot(a.toward, q))
 		if c <= 0 {
 			continue
 		}
@@ -356,8 +362,9 @@ func (m *model) featureEvidence(a *analysis, cat int, ev []hotline.Evidence) []h
 
 // encode writes the model file: gzip of the magic, the info as JSON, each
 // network (the non-zero rows of its embedding matrix, its hidden biases,
-// output weights and output biases), the lemma table, the derived lexicon
-// and the reading table, little-endian. The same model always encodes to the same bytes.
+// output weights and output biases), the lemma table, the derived lexicon,
+// the reading table and the vocabulary's hashes, little-endian. The same
+// model always encodes to the same bytes.
 func (m *model) encode() ([]byte, error) {
 	var raw bytes.Buffer
 	info, err := json.Marshal(m.info)
@@ -382,6 +389,12 @@ func (m *model) encode() ([]byte, error) {
 	raw.Write(der)
 	if m.info.Params.ReadScale > 0 {
 		writeTable(&raw, &m.readings)
+	}
+	putUvarint(&raw, uint64(len(m.vocab.keys)))
+	var b [8]byte
+	for _, h := range m.vocab.keys {
+		binary.LittleEndian.PutUint64(b[:], h)
+		raw.Write(b[:])
 	}
 	var out bytes.Buffer
 	zw, err := gzip.NewWriterLevel(&out, gzip.BestCompression)
@@ -460,14 +473,14 @@ func writeFloats(w *bytes.Buffer, xs []float32) {
 	}
 }
 
-// qmatrix is a bucket-major weight matrix quantised to int8 per row: the
-// weight of column c in bucket b is scale·q[c] of row b, and a row whose
+// qmatrix is a row-major weight matrix quantised to int8 per row: the
+// weight of column c in row b is scale·q[c] of row b, and a row whose
 // scale is 0 is all zero. Quantised, the matrices take a quarter of the
 // memory. Each row is one record, its float32 scale followed by its k
 // values, so that scoring a feature reads one place in memory, not two.
 type qmatrix struct {
 	k    int
-	rows []byte // per bucket: 4 bytes of scale (little-endian), k int8
+	rows []byte // per row: 4 bytes of scale (little-endian), k int8
 }
 
 func makeQMatrix(buckets, k int) qmatrix {
@@ -489,11 +502,11 @@ func (m *qmatrix) buckets() int {
 // fetched from memory at once, and the scoring loop after it finds them
 // in cache instead of waiting for each in turn. A row of a network (36
 // bytes) crosses a cache line more often than not, hence both ends.
-func (m *qmatrix) touch(feats []feature, bits int, bucket func(uint64, int) int) byte {
+func (m *qmatrix) touch(rows []int32) byte {
 	var sum byte
 	w := 4 + m.k
-	for i := range feats {
-		r := m.rows[bucket(feats[i].h, bits)*w:][:w]
+	for _, b := range rows {
+		r := m.rows[int(b)*w:][:w]
 		sum += r[0] + r[w-1]
 	}
 	return sum
@@ -667,8 +680,8 @@ func decodeModel(file []byte) (*model, error) {
 		return nil, fmt.Errorf("model format %d, want %d", m.info.Format, modelFormat)
 	}
 	p := m.info.Params
-	if p.Bits < 8 || p.Bits > 24 || p.SubBits < 8 || p.SubBits > 24 {
-		return nil, fmt.Errorf("implausible hash sizes %d, %d", p.Bits, p.SubBits)
+	if p.MinCount < 1 {
+		return nil, fmt.Errorf("implausible least feature count %d", p.MinCount)
 	}
 	if !(m.info.Temperature > 0) {
 		return nil, fmt.Errorf("temperature %v", m.info.Temperature)
@@ -679,9 +692,6 @@ func decodeModel(file []byte) (*model, error) {
 	nSub := len(m.info.Subtypes)
 	m.cat = r.net(m.info.Hidden, nCat)
 	m.sub = r.net(m.info.Hidden, nSub)
-	if r.err == nil && (m.cat.emb.buckets() != 1<<p.Bits || m.sub.emb.buckets() != 1<<p.SubBits) {
-		return nil, errors.New("weight matrices do not match the hash sizes")
-	}
 	if err := r.table(&m.lemmas); err != nil {
 		return nil, fmt.Errorf("lemma table: %w", err)
 	}
@@ -699,6 +709,24 @@ func decodeModel(file []byte) (*model, error) {
 		if r.err != nil {
 			return nil, fmt.Errorf("truncated model: %w", r.err)
 		}
+	}
+	n := r.uvarint()
+	if r.err == nil && n > maxVocab {
+		return nil, fmt.Errorf("implausible vocabulary of %d features", n)
+	}
+	raw := r.bytes(8 * n)
+	if r.err != nil {
+		return nil, fmt.Errorf("truncated model: %w", r.err)
+	}
+	keys := make([]uint64, n)
+	for i := range keys {
+		keys[i] = binary.LittleEndian.Uint64(raw[8*i:])
+	}
+	if m.vocab, err = newVocabulary(keys); err != nil {
+		return nil, err
+	}
+	if m.cat.emb.buckets() != m.vocab.rows() || m.sub.emb.buckets() != m.vocab.rows() {
+		return nil, errors.New("weight matrices do not match the vocabulary")
 	}
 	if _, err := r.r.ReadByte(); err != io.EOF {
 		return nil, errors.New("trailing data after the model")

@@ -10,7 +10,7 @@ import (
 )
 
 // The category and sub-type models are small neural networks over the
-// hashed features: each feature of a text adds its value times its row of
+// features of the vocabulary: each feature of a text adds its value times its row of
 // an embedding matrix into one hidden layer of rectified units, and a
 // linear layer maps the hidden layer to the logits. A linear model over
 // the same features can only add up evidence; the hidden units let a word
@@ -220,10 +220,11 @@ func (d *dataset) crossValidateNetwork(ctx context.Context, p NetParams, fold []
 	return oof, nil
 }
 
-// netModel lays the network out over the hash space of 2^bits buckets,
-// its embedding rows quantised, as the model file stores it.
-func (d *dataset) netModel(n *network, bits int) netModel {
-	mat := make([]float32, n.h<<bits)
+// netModel lays the network out over the vocabulary's rows (the last, for
+// the features left out, all zero), its embedding rows quantised, as the
+// model file stores it.
+func (d *dataset) netModel(n *network, rows int) netModel {
+	mat := make([]float32, n.h*rows)
 	for j, b := range d.bucket {
 		copy(mat[b*n.h:][:n.h], n.emb[j*n.h:][:n.h])
 	}

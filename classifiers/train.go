@@ -242,7 +242,19 @@ func trainModel(ctx context.Context, opts TrainOptions, trainItems, devItems []I
 
 	// The category model: the network's epochs by out-of-fold macro-F1,
 	// temperature by out-of-fold likelihood, then a fit on everything.
-	cat := newDataset(x, catY, nCat, func(h uint64) int { return catBucket(h, params.Bits) })
+	v, err := buildVocabulary(x, params.MinCount)
+	if err != nil {
+		return nil, fmt.Errorf("classifiers: %w", err)
+	}
+	m.vocab = v
+	toRow := func(h uint64) int {
+		if r := int(v.row(h)); r < len(v.keys) {
+			return r
+		}
+		return -1
+	}
+	fmt.Fprintf(log, "vocabulary: %d features in at least %d rows\n", len(v.keys), params.MinCount)
+	cat := newDataset(x, catY, nCat, toRow)
 	if err := cat.weigh(cw); err != nil {
 		return nil, err
 	}
@@ -305,7 +317,7 @@ func trainModel(ctx context.Context, opts TrainOptions, trainItems, devItems []I
 	}
 	fmt.Fprintf(log, "  chose %d epochs; temperature %.4f (out-of-fold NLL %.4f)\n", best.epochs, m.info.Temperature, ti.CVNLL)
 	m.info.Hidden = np.Hidden
-	m.cat = cat.netModel(net, params.Bits)
+	m.cat = cat.netModel(net, v.rows())
 	m.cat.bias[catNone] += float32(ti.NoneOffset)
 	m.cat.bias[catCritical] += float32(ti.SevereBoost)
 	m.cat.bias[catSuicide] += float32(ti.SevereBoost)
@@ -315,7 +327,7 @@ func trainModel(ctx context.Context, opts TrainOptions, trainItems, devItems []I
 	// sub-types of each item's own category (the classifier picks a
 	// sub-type within the category it decided).
 	nSub := len(lb.subs)
-	sub := newDataset(x, subY, nSub, func(h uint64) int { return subBucket(h, params.SubBits) })
+	sub := newDataset(x, subY, nSub, toRow)
 	perEpoch, err = sub.crossValidateNetwork(ctx, np, fold, folds, len(all), uint64(opts.Seed)+uint64(folds))
 	if err != nil {
 		return nil, err
@@ -346,12 +358,15 @@ func trainModel(ctx context.Context, opts TrainOptions, trainItems, devItems []I
 			bestAcc, ti.SubEpochs, ti.CVSubtypeAccuracy = acc, e+1, acc
 		}
 	}
-	subNet, err := sub.trainNetwork(ctx, np, ti.SubEpochs, sub.c, uint64(opts.Seed)+uint64(folds)+1, nil)
+	// Every fit draws from its own seed: the category network's from seed,
+	// its folds' from seed+1 to seed+folds, the sub-type folds' from
+	// seed+folds+1 to seed+2·folds, and this one from the next.
+	subNet, err := sub.trainNetwork(ctx, np, ti.SubEpochs, sub.c, uint64(opts.Seed)+2*uint64(folds)+1, nil)
 	if err != nil {
 		return nil, err
 	}
 	fmt.Fprintf(log, "sub-type model: %d features; chose %d epochs\n", sub.nFeat, ti.SubEpochs)
-	m.sub = sub.netModel(subNet, params.SubBits)
+	m.sub = sub.netModel(subNet, v.rows())
 	return m, nil
 }
 
@@ -425,7 +440,7 @@ func featurizeAll(c *Classifier, items []Item) [][]sparseFeature {
 				c.features(a, items[i].Text)
 				fs := make([]sparseFeature, len(a.feats))
 				for j, f := range a.feats {
-					fs[j] = sparseFeature{f.h, float64(hashSign(f.h) * f.v)}
+					fs[j] = sparseFeature{f.h, float64(f.v)}
 				}
 				out[i] = fs
 			}
@@ -436,12 +451,12 @@ func featurizeAll(c *Classifier, items []Item) [][]sparseFeature {
 }
 
 // dataset is a design matrix in compressed rows, over the dense indices of
-// the buckets seen in training.
+// the vocabulary rows seen in its rows.
 type dataset struct {
 	k      int           // classes
 	nFeat  int           // dense features
-	bucket []int         // dense index -> bucket
-	dense  map[int]int32 // bucket -> dense index
+	bucket []int         // dense index -> vocabulary row
+	dense  map[int]int32 // vocabulary row -> dense index
 	toB    func(uint64) int
 	off    []int // row i is idx/val[off[i]:off[i+1]]
 	idx    []int32
@@ -450,13 +465,16 @@ type dataset struct {
 	c      []float64 // example weights
 }
 
-// newDataset builds the training matrix; buckets get dense indices in
-// order of first appearance.
+// newDataset builds the training matrix; the vocabulary rows toB gives
+// (-1: none) get dense indices in order of first appearance.
 func newDataset(x [][]sparseFeature, y []int, k int, toB func(uint64) int) *dataset {
 	d := &dataset{k: k, dense: map[int]int32{}, toB: toB, y: y, off: []int{0}}
 	for _, row := range x {
 		for _, f := range row {
 			b := toB(f.h)
+			if b < 0 {
+				continue // not in the vocabulary
+			}
 			j, ok := d.dense[b]
 			if !ok {
 				j = int32(len(d.bucket))
