@@ -42,29 +42,19 @@ func TestModelRoundTrip(t *testing.T) {
 }
 
 func TestDecodeModelErrors(t *testing.T) {
-	b := embeddedModelBytes(t)
-	var raw bytes.Buffer
-	zr, err := gzip.NewReader(bytes.NewReader(b))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := raw.ReadFrom(zr); err != nil {
-		t.Fatal(err)
-	}
-	gz := func(p []byte) []byte {
-		var out bytes.Buffer
-		zw := gzip.NewWriter(&out)
-		zw.Write(p)
-		zw.Close()
-		return out.Bytes()
-	}
+	raw := embeddedModelBytes(t)
+	var gz bytes.Buffer
+	zw := gzip.NewWriter(&gz)
+	zw.Write(raw)
+	zw.Close()
 	for name, in := range map[string][]byte{
 		"empty":       nil,
-		"not gzip":    []byte("hello"),
-		"bad magic":   gz([]byte("HOTLINE-CLASSIFIEX\x00")),
-		"truncated":   gz(raw.Bytes()[:raw.Len()/2]),
-		"trailing":    gz(append(raw.Bytes(), 0)),
-		"header only": gz(raw.Bytes()[:len(modelMagic)+4]),
+		"not a model": []byte("hello"),
+		"bad magic":   []byte("HOTLINE-CLASSIFIEX\x00"),
+		"truncated":   raw[:len(raw)/2],
+		"trailing":    append(slices.Clip(raw), 0),
+		"header only": raw[:len(modelMagic)+4],
+		"gzip":        gz.Bytes(),
 	} {
 		if _, err := decodeModel(in); err == nil {
 			t.Errorf("%s: decoded", name)

@@ -30,13 +30,14 @@ const embeddedDictPath = "model/ipa.dictpack"
 // however many classifiers and goroutines ask: the embedded pack, or
 // kagome's own IPA dictionary without contents if there is no pack.
 var runtimeDict = sync.OnceValues(func() (*dict.Dict, error) {
-	b, err := fs.ReadFile(modelFS, embeddedDictPath)
+	f, err := modelFS.Open(embeddedDictPath)
 	if errors.Is(err, fs.ErrNotExist) {
 		return ipa.DictShrink(), nil
 	}
 	if err == nil {
+		defer f.Close()
 		var d *dict.Dict
-		if d, err = dictpack.Decode(b); err == nil {
+		if d, err = dictpack.DecodeReader(f); err == nil {
 			return d, nil
 		}
 	}

@@ -98,11 +98,16 @@ func Encode(d *dict.Dict) ([]byte, error) {
 // it builds, it holds only the compressed pack, the zstd decoder's window
 // and a 64 KB read buffer (BenchmarkDecode: about 40 MB allocated in all,
 // against 89 MB for kagome's own loader).
-func Decode(b []byte) (*dict.Dict, error) {
-	if !bytes.HasPrefix(b, []byte(magic)) {
+func Decode(b []byte) (*dict.Dict, error) { return DecodeReader(bytes.NewReader(b)) }
+
+// DecodeReader unpacks a pack made by Encode as it reads it from pr, so
+// that an embedded pack is not copied first.
+func DecodeReader(pr io.Reader) (*dict.Dict, error) {
+	head := make([]byte, len(magic))
+	if _, err := io.ReadFull(pr, head); err != nil || string(head) != magic {
 		return nil, errors.New("dictpack: not a dictionary pack (or of another version)")
 	}
-	dec, err := zstd.NewReader(bytes.NewReader(b[len(magic):]), zstd.WithDecoderConcurrency(1), zstd.WithDecoderMaxMemory(maxPack))
+	dec, err := zstd.NewReader(pr, zstd.WithDecoderConcurrency(1), zstd.WithDecoderMaxMemory(maxPack))
 	if err != nil {
 		return nil, fmt.Errorf("dictpack: %w", err)
 	}
