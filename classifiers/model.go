@@ -31,7 +31,7 @@ const (
 	// modelFormat 5: the category and sub-type networks are over a
 	// vocabulary of features, stored at the end, and the file is not
 	// compressed (format 4 was gzip-compressed, which made loading it take
-	// 130 ms instead of 15; format 3 hashed the features; formats 1 to 4
+	// 130 ms instead of 30; format 3 hashed the features; formats 1 to 4
 	// are no longer read).
 	modelFormat = 5
 )
@@ -475,12 +475,12 @@ type qmatrix struct {
 	rows []byte // per row: 4 bytes of scale (little-endian), k int8
 }
 
-func makeQMatrix(buckets, k int) qmatrix {
-	return qmatrix{k: k, rows: make([]byte, buckets*(4+k))}
+func makeQMatrix(n, k int) qmatrix {
+	return qmatrix{k: k, rows: make([]byte, n*(4+k))}
 }
 
-// buckets returns the number of rows.
-func (m *qmatrix) buckets() int {
+// nrows returns the number of rows.
+func (m *qmatrix) nrows() int {
 	if m.k == 0 {
 		return 0
 	}
@@ -546,17 +546,17 @@ func quantizeRow(row []float32, q []int8) float32 {
 	return s
 }
 
-// writeRows writes the non-zero rows of m: the number of buckets and of
-// rows, then each row as the bucket's distance from the previous one, its
-// float32 scale and k int8 values.
+// writeRows writes the non-zero rows of m: the number of rows and of
+// those stored, then each stored row as its distance from the previous
+// one, its float32 scale and k int8 values.
 func writeRows(w *bytes.Buffer, m qmatrix) {
 	var rows []int
-	for b := range m.buckets() {
+	for b := range m.nrows() {
 		if s, _ := m.row(b); s != 0 {
 			rows = append(rows, b)
 		}
 	}
-	putUvarint(w, uint64(m.buckets()))
+	putUvarint(w, uint64(m.nrows()))
 	putUvarint(w, uint64(len(rows)))
 	prev := 0
 	for _, b := range rows {
@@ -616,7 +616,7 @@ func (r *modelReader) rows(k int) qmatrix {
 		return qmatrix{}
 	}
 	if nb > 1<<24 || nrows > nb || k <= 0 {
-		r.err = fmt.Errorf("implausible matrix: %d buckets, %d rows", nb, nrows)
+		r.err = fmt.Errorf("implausible matrix: %d rows, %d stored", nb, nrows)
 		return qmatrix{}
 	}
 	m := makeQMatrix(int(nb), k)
@@ -650,8 +650,6 @@ func (r *modelReader) net(hidden, k int) netModel {
 	r.floats(n.bias)
 	return n
 }
-
-func decodeModel(file []byte) (*model, error) { return readModel(bytes.NewReader(file)) }
 
 // readModel decodes a model file as it reads it from fr, so that the
 // embedded model is not copied first, and hashes it on the way.
@@ -722,7 +720,7 @@ func readModel(fr io.Reader) (*model, error) {
 	if m.vocab, err = newVocabulary(keys); err != nil {
 		return nil, err
 	}
-	if m.cat.emb.buckets() != m.vocab.rows() || m.sub.emb.buckets() != m.vocab.rows() {
+	if m.cat.emb.nrows() != m.vocab.rows() || m.sub.emb.nrows() != m.vocab.rows() {
 		return nil, errors.New("weight matrices do not match the vocabulary")
 	}
 	if _, err := r.r.ReadByte(); err != io.EOF {

@@ -26,6 +26,8 @@ func embeddedModelBytes(t testing.TB) []byte {
 	return b
 }
 
+func decodeModel(file []byte) (*model, error) { return readModel(bytes.NewReader(file)) }
+
 func TestModelRoundTrip(t *testing.T) {
 	b := embeddedModelBytes(t)
 	m, err := decodeModel(b)

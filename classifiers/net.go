@@ -10,9 +10,9 @@ import (
 )
 
 // The category and sub-type models are small neural networks over the
-// features of the vocabulary: each feature of a text adds its value times its row of
-// an embedding matrix into one hidden layer of rectified units, and a
-// linear layer maps the hidden layer to the logits. A linear model over
+// features of the vocabulary: each feature of a text adds its value times
+// its row of an embedding matrix into one hidden layer of rectified units,
+// and a linear layer maps the hidden layer to the logits. A linear model over
 // the same features can only add up evidence; the hidden units let a word
 // count for one category in some company and against it in other (a
 // price and a code word in an offer, the same code word in a warning). On
@@ -225,7 +225,7 @@ func (d *dataset) crossValidateNetwork(ctx context.Context, p NetParams, fold []
 // model file stores it.
 func (d *dataset) netModel(n *network, rows int) netModel {
 	mat := make([]float32, n.h*rows)
-	for j, b := range d.bucket {
+	for j, b := range d.vrow {
 		copy(mat[b*n.h:][:n.h], n.emb[j*n.h:][:n.h])
 	}
 	return netModel{

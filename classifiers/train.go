@@ -453,16 +453,16 @@ func featurizeAll(c *Classifier, items []Item) [][]sparseFeature {
 // dataset is a design matrix in compressed rows, over the dense indices of
 // the vocabulary rows seen in its rows.
 type dataset struct {
-	k      int           // classes
-	nFeat  int           // dense features
-	bucket []int         // dense index -> vocabulary row
-	dense  map[int]int32 // vocabulary row -> dense index
-	toB    func(uint64) int
-	off    []int // row i is idx/val[off[i]:off[i+1]]
-	idx    []int32
-	val    []float64
-	y      []int     // class, or -1 for no label (skipped)
-	c      []float64 // example weights
+	k     int           // classes
+	nFeat int           // dense features
+	vrow  []int         // dense index -> vocabulary row
+	dense map[int]int32 // vocabulary row -> dense index
+	toB   func(uint64) int
+	off   []int // row i is idx/val[off[i]:off[i+1]]
+	idx   []int32
+	val   []float64
+	y     []int     // class, or -1 for no label (skipped)
+	c     []float64 // example weights
 }
 
 // newDataset builds the training matrix; the vocabulary rows toB gives
@@ -477,16 +477,16 @@ func newDataset(x [][]sparseFeature, y []int, k int, toB func(uint64) int) *data
 			}
 			j, ok := d.dense[b]
 			if !ok {
-				j = int32(len(d.bucket))
+				j = int32(len(d.vrow))
 				d.dense[b] = j
-				d.bucket = append(d.bucket, b)
+				d.vrow = append(d.vrow, b)
 			}
 			d.idx = append(d.idx, j)
 			d.val = append(d.val, f.v)
 		}
 		d.off = append(d.off, len(d.idx))
 	}
-	d.nFeat = len(d.bucket)
+	d.nFeat = len(d.vrow)
 	d.c = make([]float64, len(y))
 	for i, c := range y {
 		if c >= 0 {
