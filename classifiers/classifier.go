@@ -129,6 +129,9 @@ type analysis struct {
 	rows   []int32   // by feature: its row in the networks (see vocabulary)
 	hid    []float32 // the category network's hidden layer, rectified
 	toward []float32 // by hidden unit: its pull towards the evidence's category
+	// towardSub is toward for the sub-type network's say; pull, by
+	// sub-type, the gradient of that say by the sub-type's logit.
+	towardSub, pull []float32
 }
 
 // analyze runs the analysis of text: with a model up to the calibrated

@@ -39,9 +39,14 @@
 //     意味深).
 //  5. A small neural network over those features (each feature's
 //     embedding row summed into one hidden layer of rectified units, then
-//     a linear layer; see net.go) gives the category probabilities,
-//     calibrated by temperature scaling; a second one picks the sub-type
-//     within the predicted category. The networks know the features found
+//     a linear layer; see net.go) gives the category logits; a second one,
+//     over the sub-types of every category, picks the sub-type within the
+//     predicted category and has a say in the category too: each
+//     category's logit gets a weight (chosen out-of-fold) times the
+//     log-sum-exp of its sub-types' logits, which raised out-of-fold
+//     macro-F1 by 0.005, the test split's by 0.012 (two networks trained on
+//     different labels err differently). The probabilities are calibrated
+//     by temperature scaling. The networks know the features found
 //     in at least three training rows, each with a row of its own (see
 //     vocabulary); the others are left out. Hashing every feature into a
 //     fixed space instead made features share rows, which cost 0.008 of

@@ -28,12 +28,12 @@ var modelFS embed.FS
 const (
 	embeddedModelPath = "model/model.bin"
 	modelMagic        = "HOTLINE-CLASSIFIER\x00"
-	// modelFormat 5: the category and sub-type networks are over a
-	// vocabulary of features, stored at the end, and the file is not
-	// compressed (format 4 was gzip-compressed, which made loading it take
-	// 130 ms instead of 30; format 3 hashed the features; formats 1 to 4
-	// are no longer read).
-	modelFormat = 5
+	// modelFormat 6: the sub-type network has a say in the category
+	// (ModelInfo.SubWeight). Format 5 put the networks over a vocabulary of
+	// features, stored at the end, and stopped compressing the file (format
+	// 4 was gzip-compressed, which made loading it take 130 ms instead of
+	// 30; format 3 hashed the features). Formats 1 to 5 are no longer read.
+	modelFormat = 6
 )
 
 // ModelInfo describes a trained model; it is stored in the model file.
@@ -44,7 +44,11 @@ type ModelInfo struct {
 	Params     FeatureParams `json:"params"`
 	// Hidden is the number of hidden units of each network.
 	Hidden int `json:"hidden"`
-	// Temperature divides the category logits (calibrated on dev).
+	// SubWeight is the sub-type network's say in the category: each
+	// category's logit gets SubWeight times the log-sum-exp of the logits of
+	// its sub-types (see addSubtypeSay; chosen out-of-fold, 0 for none).
+	SubWeight float64 `json:"sub_weight"`
+	// Temperature divides the category logits (calibrated out-of-fold).
 	Temperature float64   `json:"temperature"`
 	Training    TrainInfo `json:"training"`
 	// DictMorphs is the number of entries of the IPA dictionary the lemma
@@ -254,8 +258,75 @@ func (m *model) check(lb *labels, mo *morph) error {
 			return fmt.Errorf("classifiers: model sub-type %d is %q, want %q", i, s, want)
 		}
 	}
+	if err := m.findSubRanges(); err != nil {
+		return err
+	}
+	if m.info.DictMorphs != len(mo.dict.Morphs) {
+		return fmt.Errorf("classifiers: model was trained with a dictionary of %d entries, this one has %d", m.info.DictMorphs, len(mo.dict.Morphs))
+	}
+	return nil
+}
+
+// scoreCat computes both networks' outputs and the calibrated category
+// probabilities, after finding the row of each feature (a.rows), which
+// featureEvidence uses too.
+func (m *model) scoreCat(a *analysis) {
+	a.rows = resize(a.rows, len(a.feats))
+	for i := range a.feats {
+		a.rows[i] = m.vocab.row(a.feats[i].h)
+	}
+	var touch, subTouch byte
+	a.hid, touch = m.cat.hidden(a.feats, a.rows, a.hid)
+	a.subHid, subTouch = m.sub.hidden(a.feats, a.rows, a.subHid)
+	a.touch += touch + subTouch
+	var z [nCat]float32
+	copy(z[:], m.cat.bias)
+	m.cat.logits(a.hid, 0, z[:])
+	a.subZ = append(a.subZ[:0], m.sub.bias...)
+	m.sub.logits(a.subHid, 0, a.subZ)
+	for k := range z {
+		a.z[k] = float64(z[k])
+	}
+	addSubtypeSay(a.z[:], a.subZ, &m.subRange, m.info.SubWeight)
+	softmax(a.z[:], a.p[:], m.info.Temperature)
+}
+
+// addSubtypeSay adds to each category's logit z[c] w times the
+// log-sum-exp of its sub-types' logits sub[subRange[c][0]:subRange[c][1]]:
+// the sub-type network's log-probability of the category, but for a term
+// the same for every category, which the softmax ignores. Two networks
+// trained on different labels err differently; together they erred less
+// out-of-fold. Training and scoring share it.
+func addSubtypeSay[T float32 | float64](z []float64, sub []T, subRange *[nCat][2]int, w float64) {
+	if w == 0 {
+		return
+	}
+	for c := range z {
+		s := sub[subRange[c][0]:subRange[c][1]]
+		mx := float64(slices.Max(s))
+		var sum float64
+		for _, v := range s {
+			sum += math.Exp(float64(v) - mx)
+		}
+		z[c] += w * (mx + math.Log(sum))
+	}
+}
+
+// scoreSub returns the most likely sub-type (index in labels.subs) of
+// category cat, from the outputs scoreCat computed.
+func (m *model) scoreSub(a *analysis, cat int) int {
+	lo, hi := m.subRange[cat][0], m.subRange[cat][1]
+	return lo + argmax(a.subZ[lo:hi])
+}
+
+// findSubRanges sets subRange from the info's sub-types.
+func (m *model) findSubRanges() error {
+	m.subRange = [nCat][2]int{}
 	for k := range m.info.Subtypes {
 		c := m.catOfSub(k)
+		if c < 0 {
+			return fmt.Errorf("classifiers: model sub-type %q is of no category", m.info.Subtypes[k])
+		}
 		if r := &m.subRange[c]; r[1] == 0 {
 			r[0], r[1] = k, k+1
 		} else if r[1] == k {
@@ -264,43 +335,7 @@ func (m *model) check(lb *labels, mo *morph) error {
 			return fmt.Errorf("classifiers: model sub-types of %s are not adjacent", m.info.Categories[c])
 		}
 	}
-	if m.info.DictMorphs != len(mo.dict.Morphs) {
-		return fmt.Errorf("classifiers: model was trained with a dictionary of %d entries, this one has %d", m.info.DictMorphs, len(mo.dict.Morphs))
-	}
 	return nil
-}
-
-// scoreCat computes the category logits and calibrated probabilities,
-// after finding the row of each feature (a.rows), which scoreSub and
-// featureEvidence use too.
-func (m *model) scoreCat(a *analysis) {
-	a.rows = resize(a.rows, len(a.feats))
-	for i := range a.feats {
-		a.rows[i] = m.vocab.row(a.feats[i].h)
-	}
-	var touch byte
-	a.hid, touch = m.cat.hidden(a.feats, a.rows, a.hid)
-	a.touch += touch
-	var z [nCat]float32
-	copy(z[:], m.cat.bias)
-	m.cat.logits(a.hid, 0, z[:])
-	for k := range z {
-		a.z[k] = float64(z[k])
-	}
-	softmax(a.z[:], a.p[:], m.info.Temperature)
-}
-
-// scoreSub returns the most likely sub-type (index in labels.subs) of
-// category cat. The sub-types of a category are adjacent outputs, so only
-// those are computed.
-func (m *model) scoreSub(a *analysis, cat int) int {
-	lo, hi := m.subRange[cat][0], m.subRange[cat][1]
-	var touch byte
-	a.subHid, touch = m.sub.hidden(a.feats, a.rows, a.subHid)
-	a.touch += touch
-	a.subZ = append(a.subZ[:0], m.sub.bias[lo:hi]...)
-	m.sub.logits(a.subHid, lo, a.subZ)
-	return lo + argmax(a.subZ)
 }
 
 func (m *model) catOfSub(k int) int {
@@ -310,9 +345,14 @@ func (m *model) catOfSub(k int) int {
 
 // featureEvidence appends the features that pushed hardest towards
 // category cat. With the hidden units that scoreCat left active held so,
-// the logits are a sum over the features (plus biases), and a feature's
-// share is its value times its embedding row times the active units'
-// weights towards cat less their mean weight over the categories.
+// the category network's logits are a sum over the features (plus
+// biases), and a feature's share is its value times its embedding row
+// times the active units' weights towards cat less their mean weight over
+// the categories. The sub-type network's say (addSubtypeSay) is not
+// linear in its logits; its share is taken to first order: the gradient of
+// cat's log-sum-exp, less the mean gradient over the categories, by each
+// sub-type logit is the sub-type's probability within its category, for
+// cat's sub-types less a 1/nCat share for all.
 func (m *model) featureEvidence(a *analysis, cat int, ev []hotline.Evidence) []hotline.Evidence {
 	type contrib struct {
 		i int
@@ -332,9 +372,45 @@ func (m *model) featureEvidence(a *analysis, cat int, ev []hotline.Evidence) []h
 			a.toward[u] = w[cat] - mean/nCat
 		}
 	}
+	subW := float32(m.info.SubWeight)
+	if subW != 0 {
+		k := m.sub.outputs()
+		a.pull = resize(a.pull, k)
+		for c, r := range m.subRange {
+			z, pull := a.subZ[r[0]:r[1]], a.pull[r[0]:r[1]]
+			mx := slices.Max(z)
+			var sum float32
+			for j, v := range z {
+				pull[j] = float32(math.Exp(float64(v - mx)))
+				sum += pull[j]
+			}
+			share := -1 / float32(nCat)
+			if c == cat {
+				share++
+			}
+			for j := range pull {
+				pull[j] *= share / sum
+			}
+		}
+		a.towardSub = resize(a.towardSub, len(a.subHid))
+		for u, x := range a.subHid {
+			if x > 0 {
+				var t float32
+				for j, w := range m.sub.out[u*k:][:k] {
+					t += w * a.pull[j]
+				}
+				a.towardSub[u] = subW * t
+			}
+		}
+	}
 	for i := range a.feats {
 		s, q := m.cat.emb.row(int(a.rows[i]))
-		c := float64(a.feats[i].v * s * dot(a.toward, q))
+		share := s * dot(a.toward, q)
+		if subW != 0 {
+			s, q := m.sub.emb.row(int(a.rows[i]))
+			share += s * dot(a.towardSub, q)
+		}
+		c := float64(a.feats[i].v * share)
 		if c <= 0 {
 			continue
 		}

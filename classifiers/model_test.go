@@ -5,6 +5,7 @@ import (
 	"compress/gzip"
 	"crypto/sha256"
 	"encoding/hex"
+	"math"
 	"os"
 	"path/filepath"
 	"slices"
@@ -251,5 +252,38 @@ func TestReadingFeatures(t *testing.T) {
 	m.info.Params.ReadScale = 0
 	if got, _ := trigrams(text); len(got) != 0 {
 		t.Errorf("ReadScale 0: %d reading trigrams", len(got))
+	}
+}
+
+// TestAddSubtypeSay checks that with weight 1 and no say of its own the
+// category softmax is the sub-type network's probability of each category,
+// the sum of its sub-types' probabilities, and that weight 0 changes
+// nothing.
+func TestAddSubtypeSay(t *testing.T) {
+	ranges := [nCat][2]int{{0, 2}, {2, 3}, {3, 6}, {6, 7}, {7, 9}}
+	sub := []float32{1.5, -0.5, 3, 0.25, 0.5, -2, 4, 0, 1}
+	var p [9]float64
+	var sum float64
+	for k, v := range sub {
+		p[k] = math.Exp(float64(v))
+		sum += p[k]
+	}
+	var z, got [nCat]float64
+	addSubtypeSay(z[:], sub, &ranges, 1)
+	softmax(z[:], got[:], 1)
+	for c, r := range ranges {
+		var want float64
+		for k := r[0]; k < r[1]; k++ {
+			want += p[k] / sum
+		}
+		if math.Abs(got[c]-want) > 1e-6 {
+			t.Errorf("category %d: probability %.6f, want %.6f", c, got[c], want)
+		}
+	}
+	z = [nCat]float64{0.5, -1, 2, 0, 1}
+	before := z
+	addSubtypeSay(z[:], sub, &ranges, 0)
+	if z != before {
+		t.Errorf("weight 0 changed the logits %v to %v", before, z)
 	}
 }

@@ -86,3 +86,58 @@ func TestFeatureEvidenceMatters(t *testing.T) {
 		}
 	}
 }
+
+// TestFeatureEvidenceFirstOrder checks each listed feature's share against
+// the logits: scaled down by a small eps, the feature moves its category's
+// logit, less the mean logit, by eps times its share, both networks'
+// parts included (the sub-type network's say is taken to first order).
+func TestFeatureEvidenceFirstOrder(t *testing.T) {
+	c := newClassifier(t, Options{})
+	if c.model == nil {
+		t.Fatal("no embedded model")
+	}
+	if c.model.info.SubWeight == 0 {
+		t.Fatal("the embedded model gives the sub-type network no say; this test wants one")
+	}
+	texts := []string{
+		"即日即金の高額バイト、受け子募集。詳細はテレグラムで",
+		"一緒に死んでくれる人を募集しています。来週の土曜日に決行します",
+		"大麻あります。手渡しOK、DMください",
+		"元交際相手を痛めつけてくれる人を探しています。報酬は50万円",
+		"闇バイトに応募しないでください。困ったら警察相談専用電話へ",
+	}
+	const eps = 1e-3
+	checked := 0
+	for _, text := range texts {
+		a := &analysis{}
+		c.analyze(a, text)
+		cat := argmax(a.z[:])
+		margin := func() float64 {
+			var mean float64
+			for _, z := range a.z {
+				mean += z
+			}
+			return a.z[cat] - mean/nCat
+		}
+		before := margin()
+		for _, e := range c.model.featureEvidence(a, cat, nil) {
+			i := slices.IndexFunc(a.feats, func(f feature) bool { return f.name() == e.Term })
+			if i < 0 {
+				t.Fatalf("%s: evidence %q is not among the text's features", text, e.Term)
+			}
+			v := a.feats[i].v
+			a.feats[i].v = v * (1 - eps)
+			c.model.scoreCat(a)
+			drop := (before - margin()) / eps
+			a.feats[i].v = v
+			c.model.scoreCat(a)
+			if diff := drop - e.Weight; diff > 0.02*e.Weight+1e-3 || diff < -0.02*e.Weight-1e-3 {
+				t.Errorf("%s: %q moves the %s margin by %.4f per unit, its share is %.4f", text, e.Term, c.labels.cats[cat], drop, e.Weight)
+			}
+			checked++
+		}
+	}
+	if checked < 10 {
+		t.Errorf("checked %d features, want at least 10", checked)
+	}
+}

@@ -82,6 +82,10 @@ const DefaultMaxHardNegativeRate = 0.05
 // DefaultClassWeight is the category model's default example weighting.
 const DefaultClassWeight = "sqrt"
 
+// subWeights are the weights of the sub-type network's say in the category
+// (ModelInfo.SubWeight) that training tries.
+var subWeights = []float64{0, 0.25, 0.5, 0.75, 1, 1.5}
+
 // Train trains a model on the items of opts.TrainPath and opts.DevPath
 // (see TrainOptions) and writes it to opts.OutPath. Progress goes to log.
 // The same data and options give a byte-identical file.
@@ -190,6 +194,9 @@ func trainModel(ctx context.Context, opts TrainOptions, trainItems, devItems []I
 	for _, s := range lb.subs {
 		m.info.Subtypes = append(m.info.Subtypes, string(lb.cats[s.cat])+"/"+s.name)
 	}
+	if err := m.findSubRanges(); err != nil {
+		return nil, err
+	}
 	m.derived = deriveEntries(dc, lex.lex)
 	fmt.Fprintf(log, "derived lexicon: %d entries (readings, 当て字)\n", len(m.derived))
 	if lex, err = lex.withDerived(m.derived, lb); err != nil {
@@ -281,9 +288,39 @@ func trainModel(ctx context.Context, opts TrainOptions, trainItems, devItems []I
 		}
 	}
 	ti.Epochs, ti.CVMacroF1 = best.epochs, best.f1
-	// The prior: shift the none logit by the offset that gives the best
-	// out-of-fold macro-F1 while flagging at most the allowed share of
-	// hard negatives, then calibrate.
+
+	// The sub-type model: a network of the same shape over every
+	// sub-type, its epochs chosen by out-of-fold accuracy among the
+	// sub-types of each item's own category (the classifier picks a
+	// sub-type within the category it decided).
+	nSub := len(lb.subs)
+	sub := newDataset(x, subY, nSub, toRow)
+	perEpoch, err = sub.crossValidateNetwork(ctx, np, fold, folds, len(all), uint64(opts.Seed)+uint64(folds))
+	if err != nil {
+		return nil, err
+	}
+	bestAcc := -1.0
+	for e, oof := range perEpoch {
+		right, n := 0, 0
+		for i, z := range oof {
+			if subY[i] < 0 {
+				continue
+			}
+			r := m.subRange[lb.subs[subY[i]].cat]
+			n++
+			if r[0]+argmax(z[r[0]:r[1]]) == subY[i] {
+				right++
+			}
+		}
+		acc := float64(right) / float64(max(n, 1))
+		fmt.Fprintf(log, "  sub-types, %2d epochs: out-of-fold accuracy %.4f\n", e+1, acc)
+		if acc > bestAcc+1e-9 {
+			bestAcc, ti.SubEpochs, ti.CVSubtypeAccuracy = acc, e+1, acc
+		}
+	}
+	// The sub-type network's say in the category: the weight whose
+	// out-of-fold macro-F1 (at the best none offset) is highest.
+	subOOF := perEpoch[ti.SubEpochs-1]
 	hard := make([]bool, len(all))
 	for i, it := range all {
 		hard[i] = it.HardNegative
@@ -293,6 +330,25 @@ func trainModel(ctx context.Context, opts TrainOptions, trainItems, devItems []I
 		maxHard = DefaultMaxHardNegativeRate
 	}
 	ti.MaxHardNegativeRate = maxHard
+	bestF1 := -1.0
+	zs := make([][]float64, len(best.oof))
+	for _, w := range subWeights {
+		for i, z := range best.oof {
+			zs[i] = append(zs[i][:0], z...)
+			addSubtypeSay(zs[i], subOOF[i], &m.subRange, w)
+		}
+		off, f1, rate := noneOffset(zs, catY[:len(all)], hard, maxHard)
+		fmt.Fprintf(log, "  sub-type say %.2f: out-of-fold macro-F1 %.4f (none offset %+.2f, hard negatives flagged %.3f)\n", w, f1, off, rate)
+		if f1 > bestF1+1e-9 {
+			bestF1, m.info.SubWeight = f1, w
+		}
+	}
+	for i := range best.oof {
+		addSubtypeSay(best.oof[i], subOOF[i], &m.subRange, m.info.SubWeight)
+	}
+	// The prior: shift the none logit by the offset that gives the best
+	// out-of-fold macro-F1 while flagging at most the allowed share of
+	// hard negatives, then calibrate.
 	ti.NoneOffset, ti.CVMacroF1, ti.CVHardNegativeRate = noneOffset(best.oof, catY[:len(all)], hard, maxHard)
 	for _, z := range best.oof {
 		z[catNone] += ti.NoneOffset
@@ -322,42 +378,6 @@ func trainModel(ctx context.Context, opts TrainOptions, trainItems, devItems []I
 	m.cat.bias[catCritical] += float32(ti.SevereBoost)
 	m.cat.bias[catSuicide] += float32(ti.SevereBoost)
 
-	// The sub-type model: a network of the same shape over every
-	// sub-type, its epochs chosen by out-of-fold accuracy among the
-	// sub-types of each item's own category (the classifier picks a
-	// sub-type within the category it decided).
-	nSub := len(lb.subs)
-	sub := newDataset(x, subY, nSub, toRow)
-	perEpoch, err = sub.crossValidateNetwork(ctx, np, fold, folds, len(all), uint64(opts.Seed)+uint64(folds))
-	if err != nil {
-		return nil, err
-	}
-	var within [nCat][2]int // the sub-types of each category, adjacent in lb.subs
-	for k, s := range lb.subs {
-		if within[s.cat][1] == 0 {
-			within[s.cat][0] = k
-		}
-		within[s.cat][1] = k + 1
-	}
-	bestAcc := -1.0
-	for e, oof := range perEpoch {
-		right, n := 0, 0
-		for i, z := range oof {
-			if subY[i] < 0 {
-				continue
-			}
-			r := within[lb.subs[subY[i]].cat]
-			n++
-			if r[0]+argmax(z[r[0]:r[1]]) == subY[i] {
-				right++
-			}
-		}
-		acc := float64(right) / float64(max(n, 1))
-		fmt.Fprintf(log, "  sub-types, %2d epochs: out-of-fold accuracy %.4f\n", e+1, acc)
-		if acc > bestAcc+1e-9 {
-			bestAcc, ti.SubEpochs, ti.CVSubtypeAccuracy = acc, e+1, acc
-		}
-	}
 	// Every fit draws from its own seed: the category network's from seed,
 	// its folds' from seed+1 to seed+folds, the sub-type folds' from
 	// seed+folds+1 to seed+2·folds, and this one from the next.
