@@ -136,60 +136,6 @@ func (n *netModel) hidden(feats []feature, rows []int32, hid []float32) ([]float
 	return hid, touch
 }
 
-// int8Values maps a stored weight byte to its value: a load from a table
-// in the first-level cache costs less than the conversion.
-var int8Values = func() (t [256]float32) {
-	for i := range t {
-		t[i] = float32(int8(byte(i)))
-	}
-	return t
-}()
-
-// addScaled adds v times the weights q (int8 bytes, at least len(hid))
-// to hid, eight at a time: the inner loop of scoring, run for every
-// feature of every text.
-func addScaled(hid []float32, v float32, q []byte) {
-	q = q[:len(hid)]
-	u := 0
-	for ; u+8 <= len(hid); u += 8 {
-		h, r := (*[8]float32)(hid[u:]), (*[8]byte)(q[u:])
-		h[0] += v * int8Values[r[0]]
-		h[1] += v * int8Values[r[1]]
-		h[2] += v * int8Values[r[2]]
-		h[3] += v * int8Values[r[3]]
-		h[4] += v * int8Values[r[4]]
-		h[5] += v * int8Values[r[5]]
-		h[6] += v * int8Values[r[6]]
-		h[7] += v * int8Values[r[7]]
-	}
-	for ; u < len(hid); u++ {
-		hid[u] += v * int8Values[q[u]]
-	}
-}
-
-// dot returns the dot product of w and the weights q (int8 bytes, at
-// least len(w)), summed in order, eight at a time.
-func dot(w []float32, q []byte) float32 {
-	q = q[:len(w)]
-	var sum float32
-	u := 0
-	for ; u+8 <= len(w); u += 8 {
-		x, r := (*[8]float32)(w[u:]), (*[8]byte)(q[u:])
-		sum += x[0] * int8Values[r[0]]
-		sum += x[1] * int8Values[r[1]]
-		sum += x[2] * int8Values[r[2]]
-		sum += x[3] * int8Values[r[3]]
-		sum += x[4] * int8Values[r[4]]
-		sum += x[5] * int8Values[r[5]]
-		sum += x[6] * int8Values[r[6]]
-		sum += x[7] * int8Values[r[7]]
-	}
-	for ; u < len(w); u++ {
-		sum += w[u] * int8Values[q[u]]
-	}
-	return sum
-}
-
 // logits adds to z the outputs lo to lo+len(z) of the rectified hidden
 // layer hid (z holds their biases, or more).
 func (n *netModel) logits(hid []float32, lo int, z []float32) {
