@@ -27,7 +27,7 @@ func embeddedModelBytes(t testing.TB) []byte {
 	return b
 }
 
-func decodeModel(file []byte) (*model, error) { return readModel(bytes.NewReader(file)) }
+func decodeModel(file []byte) (*model, error) { return readModel(bytes.NewReader(file), "") }
 
 func TestModelRoundTrip(t *testing.T) {
 	b := embeddedModelBytes(t)
@@ -90,6 +90,28 @@ func fileSHA256(t *testing.T, path string) string {
 
 // The embedded model was trained on the current split with the current
 // lexicons: after changing either, run go generate ./classifiers.
+// TestEmbeddedModelSum checks the embedded model's SHA-256 file, which
+// the classifier takes the model's version from instead of hashing it.
+func TestEmbeddedModelSum(t *testing.T) {
+	file := embeddedModelBytes(t)
+	sum := sha256.Sum256(file)
+	want := hex.EncodeToString(sum[:]) + "  model.bin\n"
+	got, err := modelFS.ReadFile(embeddedModelSumPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(got) != want {
+		t.Fatalf("%s is %q, want %q: run go generate ./classifiers", embeddedModelSumPath, got, want)
+	}
+	m, err := embeddedModel()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.sha256 != hex.EncodeToString(sum[:]) {
+		t.Errorf("embedded model's version %s, want %x", m.sha256, sum)
+	}
+}
+
 func TestEmbeddedModelCurrent(t *testing.T) {
 	m, err := decodeModel(embeddedModelBytes(t))
 	if err != nil {

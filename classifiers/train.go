@@ -87,8 +87,10 @@ const DefaultClassWeight = "sqrt"
 var subWeights = []float64{0, 0.25, 0.5, 0.75, 1, 1.5}
 
 // Train trains a model on the items of opts.TrainPath and opts.DevPath
-// (see TrainOptions) and writes it to opts.OutPath. Progress goes to log.
-// The same data and options give a byte-identical file.
+// (see TrainOptions) and writes it to opts.OutPath, and its SHA-256 to
+// opts.OutPath+".sha256" in the format of sha256sum (the embedded model's
+// is read instead of hashing the model at every start). Progress goes to
+// log. The same data and options give a byte-identical file.
 func Train(ctx context.Context, opts TrainOptions, log io.Writer) error {
 	if opts.TrainPath == "" || opts.DevPath == "" || opts.OutPath == "" {
 		return errors.New("train: TrainPath, DevPath and OutPath are required")
@@ -111,10 +113,14 @@ func Train(ctx context.Context, opts TrainOptions, log io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("train: %w", err)
 	}
+	sum := sha256.Sum256(b)
 	if err := writeFileAtomic(opts.OutPath, b); err != nil {
 		return fmt.Errorf("train: %w", err)
 	}
-	sum := sha256.Sum256(b)
+	line := fmt.Sprintf("%x  %s\n", sum, filepath.Base(opts.OutPath))
+	if err := writeFileAtomic(opts.OutPath+".sha256", []byte(line)); err != nil {
+		return fmt.Errorf("train: %w", err)
+	}
 	fmt.Fprintf(log, "wrote %s (%d bytes, sha256 %x)\n", opts.OutPath, len(b), sum[:6])
 	return nil
 }

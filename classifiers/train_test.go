@@ -3,7 +3,9 @@ package classifiers
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"encoding/json"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -160,6 +162,14 @@ func TestTrainReproducible(t *testing.T) {
 	t.Logf("training log:\n%s", logs[0].String())
 	if !bytes.Equal(models[0], models[1]) {
 		t.Fatal("two trainings on the same data gave different models")
+	}
+	// Beside the model, its SHA-256 as sha256sum writes it.
+	sumLine, err := os.ReadFile(filepath.Join(dir, "a.bin.sha256"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := fmt.Sprintf("%x  a.bin\n", sha256.Sum256(models[0])); string(sumLine) != want {
+		t.Errorf("a.bin.sha256 is %q, want %q", sumLine, want)
 	}
 	// The out-of-fold errors are items of the data, each misclassified.
 	errs0, err := os.ReadFile(filepath.Join(dir, "a.bin.errors.jsonl"))
