@@ -125,10 +125,13 @@ type analysis struct {
 	p      [nCat]float64 // probabilities
 	subHid []float32     // the sub-type network's hidden layer, rectified
 	subZ   []float32
-	touch  byte      // see qmatrix.touch
-	rows   []int32   // by feature: its row in the networks (see vocabulary)
-	hid    []float32 // the category network's hidden layer, rectified
-	toward []float32 // by hidden unit: its pull towards the evidence's category
+	touch  byte // see qmatrix.touch
+	// rows, vals and known are by feature the vocabulary knows: its row in
+	// the networks (see vocabulary), its value and its index in feats.
+	rows, known []int32
+	vals        []float32
+	hid         []float32 // the category network's hidden layer, rectified
+	toward      []float32 // by hidden unit: its pull towards the evidence's category
 	// towardSub is toward for the sub-type network's say; pull, by
 	// sub-type, the gradient of that say by the sub-type's logit.
 	towardSub, pull []float32

@@ -126,14 +126,15 @@ type netModel struct {
 // outputs returns the number of outputs.
 func (n *netModel) outputs() int { return len(n.bias) }
 
-// hidden computes the rectified hidden layer of feats into hid (resized)
-// and returns it with the sum qmatrix.touch returns.
-func (n *netModel) hidden(feats []feature, rows []int32, hid []float32) ([]float32, byte) {
+// hidden computes the rectified hidden layer of the features with values
+// vals at rows into hid (resized) and returns it with the sum
+// qmatrix.touch returns.
+func (n *netModel) hidden(vals []float32, rows []int32, hid []float32) ([]float32, byte) {
 	touch := n.emb.touch(rows)
 	hid = append(hid[:0], n.hidBias...)
-	for i := range feats {
+	for i, v := range vals {
 		s, q := n.emb.row(int(rows[i])) // no test of s == 0: a mispredicted branch on a cache miss costs more than adding zeros
-		addScaled(hid, feats[i].v*s, q)
+		addScaled(hid, v*s, q)
 	}
 	for u, x := range hid {
 		hid[u] = max(x, 0)
@@ -227,16 +228,25 @@ func (m *model) check(lb *labels, mo *morph) error {
 }
 
 // scoreCat computes both networks' outputs and the calibrated category
-// probabilities, after finding the row of each feature (a.rows), which
-// featureEvidence uses too.
+// probabilities, after finding the rows of the features the vocabulary
+// knows (a.rows, a.vals, a.known), which featureEvidence uses too. The
+// others, whose row is all zero (38% of the features of the white paper's
+// prose), are left out of the sums.
 func (m *model) scoreCat(a *analysis) {
-	a.rows = resize(a.rows, len(a.feats))
+	zero := int32(m.vocab.rows() - 1)
+	a.rows, a.vals, a.known = resize(a.rows, len(a.feats)), resize(a.vals, len(a.feats)), resize(a.known, len(a.feats))
+	n := 0
 	for i := range a.feats {
-		a.rows[i] = m.vocab.row(a.feats[i].h)
+		r := m.vocab.row(a.feats[i].h)
+		a.rows[n], a.vals[n], a.known[n] = r, a.feats[i].v, int32(i)
+		if r != zero {
+			n++
+		}
 	}
+	a.rows, a.vals, a.known = a.rows[:n], a.vals[:n], a.known[:n]
 	var touch, subTouch byte
-	a.hid, touch = m.cat.hidden(a.feats, a.rows, a.hid)
-	a.subHid, subTouch = m.sub.hidden(a.feats, a.rows, a.subHid)
+	a.hid, touch = m.cat.hidden(a.vals, a.rows, a.hid)
+	a.subHid, subTouch = m.sub.hidden(a.vals, a.rows, a.subHid)
 	a.touch += touch + subTouch
 	var z [nCat]float32
 	copy(z[:], m.cat.bias)
@@ -362,14 +372,14 @@ func (m *model) featureEvidence(a *analysis, cat int, ev []hotline.Evidence) []h
 			}
 		}
 	}
-	for i := range a.feats {
+	for i, v := range a.vals {
 		s, q := m.cat.emb.row(int(a.rows[i]))
 		share := s * dot(a.toward, q)
 		if subW != 0 {
 			s, q := m.sub.emb.row(int(a.rows[i]))
 			share += s * dot(a.towardSub, q)
 		}
-		c := float64(a.feats[i].v * share)
+		c := float64(v * share)
 		if c <= 0 {
 			continue
 		}
@@ -389,7 +399,7 @@ func (m *model) featureEvidence(a *analysis, cat int, ev []hotline.Evidence) []h
 	}
 	for _, t := range top[:n] {
 		ev = append(ev, hotline.Evidence{
-			Term:     a.feats[t.i].name(),
+			Term:     a.feats[a.known[t.i]].name(),
 			Category: hotline.Category(m.info.Categories[cat]),
 			Kind:     "feature",
 			Weight:   round4(t.w),
