@@ -43,6 +43,24 @@ func TestNetworkLearnsInteraction(t *testing.T) {
 	}
 }
 
+// evidenceTexts are a text of each positive category and a warning.
+var evidenceTexts = []string{
+	"即日即金の高額バイト、受け子募集。詳細はテレグラムで",
+	"一緒に死んでくれる人を募集しています。来週の土曜日に決行します",
+	"大麻あります。手渡しOK、DMください",
+	"元交際相手を痛めつけてくれる人を探しています。報酬は50万円",
+	"闇バイトに応募しないでください。困ったら警察相談専用電話へ",
+}
+
+// margin returns the logit of category cat less the mean logit.
+func margin(a *analysis, cat int) float64 {
+	var mean float64
+	for _, z := range a.z {
+		mean += z
+	}
+	return a.z[cat] - mean/nCat
+}
+
 // TestFeatureEvidenceMatters checks that the model feature listed first in
 // a classification's evidence carries it: classified without that
 // feature, the text's logit for its category falls behind the other
@@ -52,24 +70,11 @@ func TestFeatureEvidenceMatters(t *testing.T) {
 	if c.model == nil {
 		t.Fatal("no embedded model")
 	}
-	texts := []string{
-		"即日即金の高額バイト、受け子募集。詳細はテレグラムで",
-		"一緒に死んでくれる人を募集しています。来週の土曜日に決行します",
-		"大麻あります。手渡しOK、DMください",
-		"元交際相手を痛めつけてくれる人を探しています。報酬は50万円",
-	}
-	for _, text := range texts {
+	for _, text := range evidenceTexts {
 		a := &analysis{}
 		c.analyze(a, text)
 		cat := argmax(a.z[:])
-		margin := func() float64 {
-			var mean float64
-			for _, z := range a.z {
-				mean += z
-			}
-			return a.z[cat] - mean/nCat
-		}
-		before := margin()
+		before := margin(a, cat)
 		ev := c.model.featureEvidence(a, cat, nil)
 		if len(ev) == 0 {
 			t.Errorf("%s: no model features in the evidence", text)
@@ -81,7 +86,7 @@ func TestFeatureEvidenceMatters(t *testing.T) {
 		}
 		a.feats = slices.Delete(a.feats, i, i+1)
 		c.model.scoreCat(a)
-		if after := margin(); after >= before {
+		if after := margin(a, cat); after >= before {
 			t.Errorf("%s: without %q the %s margin is %.3f, not below %.3f", text, ev[0].Term, c.labels.cats[cat], after, before)
 		}
 	}
@@ -99,27 +104,13 @@ func TestFeatureEvidenceFirstOrder(t *testing.T) {
 	if c.model.info.SubWeight == 0 {
 		t.Fatal("the embedded model gives the sub-type network no say; this test wants one")
 	}
-	texts := []string{
-		"即日即金の高額バイト、受け子募集。詳細はテレグラムで",
-		"一緒に死んでくれる人を募集しています。来週の土曜日に決行します",
-		"大麻あります。手渡しOK、DMください",
-		"元交際相手を痛めつけてくれる人を探しています。報酬は50万円",
-		"闇バイトに応募しないでください。困ったら警察相談専用電話へ",
-	}
 	const eps = 1e-3
 	checked := 0
-	for _, text := range texts {
+	for _, text := range evidenceTexts {
 		a := &analysis{}
 		c.analyze(a, text)
 		cat := argmax(a.z[:])
-		margin := func() float64 {
-			var mean float64
-			for _, z := range a.z {
-				mean += z
-			}
-			return a.z[cat] - mean/nCat
-		}
-		before := margin()
+		before := margin(a, cat)
 		for _, e := range c.model.featureEvidence(a, cat, nil) {
 			i := slices.IndexFunc(a.feats, func(f feature) bool { return f.name() == e.Term })
 			if i < 0 {
@@ -128,7 +119,7 @@ func TestFeatureEvidenceFirstOrder(t *testing.T) {
 			v := a.feats[i].v
 			a.feats[i].v = v * (1 - eps)
 			c.model.scoreCat(a)
-			drop := (before - margin()) / eps
+			drop := (before - margin(a, cat)) / eps
 			a.feats[i].v = v
 			c.model.scoreCat(a)
 			if diff := drop - e.Weight; diff > 0.02*e.Weight+1e-3 || diff < -0.02*e.Weight-1e-3 {
