@@ -161,6 +161,19 @@ func ignorable(r rune) bool {
 	return unicode.Is(unicode.Cf, r) // soft hyphen, U+200B-200F, U+2060-206F, U+FEFF, tags
 }
 
+// isMark reports whether the non-ASCII r is a combining mark (Mn, Me),
+// quickly for kana and kanji, which have none but the combining
+// (han)dakuten and the ideographic tone marks.
+func isMark(r rune) bool {
+	switch {
+	case r < 0x300:
+		return false
+	case 0x3000 <= r && r < 0xA66F:
+		return 0x302A <= r && r <= 0x302D || r == 0x3099 || r == 0x309A
+	}
+	return unicode.In(r, unicode.Mn, unicode.Me)
+}
+
 // lower lower-cases the non-ASCII r.
 func lower(r rune) rune {
 	if 0x3000 <= r && r < 0xA640 || r >= 0x1F000 {

@@ -13,7 +13,10 @@
 //     space and a combining mark.
 //   - Letters are lower-cased.
 //   - Zero-width and other invisible format characters, variation selectors
-//     (❄️ -> ❄), control characters and hashtag marks (#, ＃) are dropped.
+//     (❄️ -> ❄), control characters and hashtag marks (#, ＃) are dropped,
+//     and so are combining marks left after NFKC on a Japanese character or
+//     a Latin letter or digit (strikethrough 闇̶バ̶イ̶ト̶, "zalgo" text,
+//     keycaps 1️⃣): NFKC has composed those that form a character.
 //   - Whitespace and separator symbols (/ | . * _ - ~ + = ・ ‐ — ★ ☆ ♪ ◆ ●
 //     ※ and similar) next to a Japanese character or an emoji are removed:
 //     闇 バ イ ト, 受/け/子, 闇\nバイト, ＵＤ 募集 and 🥦 ❄️ become 闇バイト,
@@ -53,6 +56,7 @@ package textnorm
 import (
 	"sort"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	"golang.org/x/text/unicode/norm"
@@ -316,6 +320,23 @@ func (n *normalizer) segment(out []byte, orig string, os, oe int) {
 	}
 }
 
+// strayMark reports whether the non-ASCII r is a combining mark that NFKC
+// left on the held rune, a Japanese character or a Latin letter or digit,
+// and is dropped: NFKC composes every mark that forms a character with its
+// base (か+゙, e+́), so those left decorate (strikethrough 闇̶バ̶イ̶ト̶, "zalgo"
+// text, 死́ね́) and would break up the words. Marks on other scripts, where
+// they spell vowels, are kept.
+func (n *normalizer) strayMark(r rune) bool {
+	if !isMark(r) {
+		return false
+	}
+	b := n.held.r
+	if b < utf8.RuneSelf {
+		return 'a' <= b && b <= 'z' || '0' <= b && b <= '9'
+	}
+	return isJa(b) || unicode.In(b, unicode.Latin, unicode.Nd)
+}
+
 func (n *normalizer) finish() {
 	if n.hasHeld {
 		n.hasHeld = false
@@ -397,7 +418,14 @@ func (n *normalizer) pushA(it item) {
 				n.held.oe = it.oe
 				return
 			}
+			if n.strayMark(r) {
+				n.held.oe = it.oe
+				return
+			}
 		}
+	case n.hasHeld && n.strayMark(r):
+		n.held.oe = it.oe // 闇̶ maps back to 闇 and its stroke
+		return
 	default:
 		it.r = lower(r)
 	}

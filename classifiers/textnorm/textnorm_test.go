@@ -30,6 +30,16 @@ func TestNormalize(t *testing.T) {
 		{"spacing dakuten", "ハ゛イト", "バイト", "ばいと"},
 		{"spacing handakuten", "ハ゜チンコ", "パチンコ", "ぱちんこ"},
 		{"spacing dakuten alone", "゛", "゛", "゛"},
+		// combining marks that compose with nothing
+		{"marks on kanji and kana", "死\u0301ね\u0301\u0308", "死ね", "死ね"},
+		{"zalgo on katakana", "ヤ\u0336\u0489ミ\u0337バ\u0301イ\u0302ト\u20dd", "ヤミバイト", "やみばいと"},
+		{"combining dakuten composes", "ハ\u3099イト", "バイト", "ばいと"},
+		{"stray dakuten on kanji", "闇\u3099バイト", "闇バイト", "闇ばいと"},
+		{"marks on latin", "u\u0301d\u0301 q\u0327", "úd q", "úd q"},
+		{"strikethrough", "闇\u0336バ\u0336イ\u0336ト\u0336募集", "闇バイト募集", "闇ばいと募集"},
+		{"keycap digit", "のこり1\ufe0f\u20e3", "のこり1", "のこり1"},
+		{"accents compose", "cafe\u0301", "café", "café"},
+		{"thai vowel kept", "\u0e01\u0e34", "\u0e01\u0e34", "\u0e01\u0e34"},
 		// look-alike kanji between katakana
 		{"kanji one for long vowel", "サ一ビス", "サービス", "さーびす"},
 		{"kanji power for ka", "ス力ウト 受け子", "スカウト受け子", "すかうと受け子"},
@@ -157,6 +167,7 @@ func TestSpan(t *testing.T) {
 		{"㍻生まれ", "成", "㍻"},
 		{"ね〜〜！", "ー", "〜〜"},
 		{"ハ゛イト", "バ", "ハ゛"},
+		{"連絡は闇\u0336バ\u0336イ\u0336ト\u0336まで", "闇バイト", "闇\u0336バ\u0336イ\u0336ト\u0336"},
 		{"a\xffb", "\uFFFD", "\xff"},
 		{"hand   carry", " ", "   "},
 	}
