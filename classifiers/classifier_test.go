@@ -51,6 +51,11 @@ func TestClassifyClearCases(t *testing.T) {
 		{"殺してほしい人がいます。報酬は300万円。本気の方だけDMください", hotline.CriticalCrime, "violence_for_hire"},
 		{"拳銃売ります。実弾付き。都内手渡し", hotline.CriticalCrime, "firearm_transfer"},
 		{"自殺オフ参加者募集。練炭は用意します", hotline.SuicideInducement, ""},
+		// struck through, and broken up by a filler: as their plain spellings
+		{"自\u0336殺\u0336オ\u0336フ\u0336参\u0336加\u0336者\u0336募\u0336集\u0336。練炭は用意します", hotline.SuicideInducement, ""},
+		{"受🔥け🔥子🔥募🔥集🔥中", hotline.CriminalRecruitment, ""},
+		{"一🔥緒🔥に🔥死🔥に🔥ま🔥せ🔥ん🔥か", hotline.SuicideInducement, "group_suicide"},
+		{"大✨麻✨あ✨り✨ま✨す", hotline.Illegal, "drugs"},
 	} {
 		for name, c := range cs {
 			got := c.Classify(tc.text)

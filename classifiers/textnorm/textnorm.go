@@ -17,6 +17,10 @@
 //     and so are combining marks left after NFKC on a Japanese character or
 //     a Latin letter or digit (strikethrough 闇̶バ̶イ̶ト̶, "zalgo" text,
 //     keycaps 1️⃣): NFKC has composed those that form a character.
+//   - A filler, the same one or two characters (an emoji or other symbol, a
+//     letter, brackets) put between every two of at least four
+//     single Japanese characters, is dropped: 闇🔥バ🔥イ🔥ト, 【受】【け】【子】
+//     and (一)(緒)(に) become 闇バイト, 受け子 and (一緒に) (see fillers).
 //   - Whitespace and separator symbols (/ | . * _ - ~ + = ・ ‐ — ★ ☆ ♪ ◆ ●
 //     ※ and similar) next to a Japanese character or an emoji are removed:
 //     闇 バ イ ト, 受/け/子, 闇\nバイト, ＵＤ 募集 and 🥦 ❄️ become 闇バイト,
@@ -157,6 +161,8 @@ type normalizer struct {
 	// stage A: one rune held back so a following (han)dakuten can compose with it
 	held    item
 	hasHeld bool
+	fill    [][2]int // the input's fillers (see fillers), dropped
+	fillAt  int      // the first that may still come
 
 	// stage B
 	prevCls    class // class of the last non-separator rune (clsEdge at the start)
@@ -210,6 +216,7 @@ func (r *sepRun) reset() {
 
 func (n *normalizer) init(s string, withSpans bool) {
 	n.src = s
+	n.fill = fillers(s, n.fill[:0])
 	n.withSpans = withSpans
 	n.prevCls = clsEdge
 	// Norm is rarely longer than the input; Fold may follow it in the same buffer.
@@ -399,6 +406,15 @@ func (n *normalizer) text() Text {
 // Stage A: invisibles, hashtags, lower case, composition of (han)dakuten.
 func (n *normalizer) pushA(it item) {
 	r := it.r
+	for n.fillAt < len(n.fill) && n.fill[n.fillAt][1] <= it.os {
+		n.fillAt++
+	}
+	if n.fillAt < len(n.fill) && n.fill[n.fillAt][0] <= it.os && it.oe <= n.fill[n.fillAt][1] {
+		if n.hasHeld {
+			n.held.oe = it.oe // 闇🔥 maps back to 闇 and the filler after it
+		}
+		return
+	}
 	switch {
 	case r < utf8.RuneSelf:
 		if 'A' <= r && r <= 'Z' {

@@ -38,6 +38,18 @@ func TestNormalize(t *testing.T) {
 		{"marks on latin", "u\u0301d\u0301 q\u0327", "úd q", "úd q"},
 		{"strikethrough", "闇\u0336バ\u0336イ\u0336ト\u0336募集", "闇バイト募集", "闇ばいと募集"},
 		{"keycap digit", "のこり1\ufe0f\u20e3", "のこり1", "のこり1"},
+		// fillers between single Japanese characters
+		{"emoji filler", "即🔥日🔥即🔥金の高額バイト", "即日即金の高額バイト", "即日即金の高額ばいと"},
+		{"emoji with selector filler", "闇❄️バ❄️イ❄️ト", "闇バイト", "闇ばいと"},
+		{"bracket filler", "【受】【け】【子】【募】【集】", "【受け子募集】", "【受け子募集】"},
+		{"paren filler", "(一)(緒)(に)(死)のう", "(一緒に死)のう", "(一緒に死)のう"},
+		{"letter filler", "闇xバxイxト", "闇バイト", "闇ばいと"},
+		{"half-width kana filler", "ﾔ🔥ﾐ🔥ﾊﾞ🔥ｲ🔥ﾄ", "ヤミバイト", "やみばいと"},
+		{"two fillers are not enough", "闇🔥バ🔥イト", "闇🔥バ🔥イト", "闇🔥ば🔥いと"},
+		{"a list is not a filler", "赤、青、黄、緑", "赤、青、黄、緑", "赤、青、黄、緑"},
+		{"digits are not fillers", "1日1回1錠1包", "1日1回1錠1包", "1日1回1錠1包"},
+		{"filler runs end", "闇🔥バ🔥イ🔥ト🔥🔥です", "闇バイト🔥🔥です", "闇ばいと🔥🔥です"},
+		{"words between emoji stay", "今日🔥明日🔥明後日🔥来週", "今日🔥明日🔥明後日🔥来週", "今日🔥明日🔥明後日🔥来週"},
 		{"accents compose", "cafe\u0301", "café", "café"},
 		{"thai vowel kept", "\u0e01\u0e34", "\u0e01\u0e34", "\u0e01\u0e34"},
 		// look-alike kanji between katakana
@@ -167,6 +179,7 @@ func TestSpan(t *testing.T) {
 		{"㍻生まれ", "成", "㍻"},
 		{"ね〜〜！", "ー", "〜〜"},
 		{"ハ゛イト", "バ", "ハ゛"},
+		{"連絡は闇🔥バ🔥イ🔥トまで", "闇バイト", "闇🔥バ🔥イ🔥ト"},
 		{"連絡は闇\u0336バ\u0336イ\u0336ト\u0336まで", "闇バイト", "闇\u0336バ\u0336イ\u0336ト\u0336"},
 		{"a\xffb", "\uFFFD", "\xff"},
 		{"hand   carry", " ", "   "},
@@ -407,6 +420,7 @@ func FuzzNormalize(f *testing.F) {
 		"ね〜！", "ハ゛イト", "㍻ﷺ", "a\xffb", "闇\xe3\x83", "#闇バイト", "t.me/a_b", "a\u0301\u0302",
 		"ｶﾞﾞﾞ", " \u3000\t\n", "I am a cat", "10〜20万", "\u309b\u309b\u309b",
 		"issho ni shinimasen ka", "UKETORI dake / 1kai 3man", "konya wa 🍖 yakiniku",
+		"闇🔥バ🔥イ🔥ト", "【受】【け】【子】【募】", "ﾔ🔥ﾐ🔥ﾊﾞ🔥ｲ🔥", "あ🔥",
 	} {
 		f.Add(s)
 	}
