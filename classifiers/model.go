@@ -77,7 +77,7 @@ type TrainInfo struct {
 	// among the sub-types of each item's own category.
 	CVSubtypeAccuracy float64 `json:"cv_subtype_accuracy"`
 	ClassWeight       string  `json:"class_weight"`
-	CVMacroF1         float64 `json:"cv_macro_f1"` // out-of-fold, after the none offset and severe boost (calibration keeps the argmax)
+	CVMacroF1         float64 `json:"cv_macro_f1"` // out-of-fold, after the sub-type network's say, the none offset and severe boost (calibration keeps the argmax)
 	CVNLL             float64 `json:"cv_nll"`      // out-of-fold, after calibration
 	NoneOffset        float64 `json:"none_offset"` // added to the none bias (chosen out-of-fold)
 	// MaxHardNegativeRate bounded the out-of-fold share of hard negatives
@@ -142,21 +142,22 @@ func (n *netModel) hidden(vals []float32, rows []int32, hid []float32) ([]float3
 	return hid, touch
 }
 
-// logits adds to z the outputs lo to lo+len(z) of the rectified hidden
-// layer hid (z holds their biases, or more).
-func (n *netModel) logits(hid []float32, lo int, z []float32) {
-	addOutputs(z, hid, n.out, n.outputs(), lo)
+// logits adds to z (holding the biases) the outputs of the rectified
+// hidden layer hid.
+func (n *netModel) logits(hid []float32, z []float32) {
+	addOutputs(z, hid, n.out)
 }
 
-// addOutputs adds to z the outputs lo to lo+len(z) of the rectified hidden
-// layer hid, whose unit u has the weights out[u*k:][:k]. Training and
+// addOutputs adds to z the outputs of the rectified hidden layer hid,
+// whose unit u has the weights out[u*len(z):][:len(z)]. Training and
 // scoring share it.
-func addOutputs(z, hid, out []float32, k, lo int) {
+func addOutputs(z, hid, out []float32) {
+	k := len(z)
 	for u, x := range hid {
 		if x == 0 {
 			continue
 		}
-		w := out[u*k+lo:][:len(z)]
+		w := out[u*k:][:k]
 		for j := range z {
 			z[j] += x * w[j]
 		}
@@ -250,9 +251,9 @@ func (m *model) scoreCat(a *analysis) {
 	a.touch += touch + subTouch
 	var z [nCat]float32
 	copy(z[:], m.cat.bias)
-	m.cat.logits(a.hid, 0, z[:])
+	m.cat.logits(a.hid, z[:])
 	a.subZ = append(a.subZ[:0], m.sub.bias...)
-	m.sub.logits(a.subHid, 0, a.subZ)
+	m.sub.logits(a.subHid, a.subZ)
 	for k := range z {
 		a.z[k] = float64(z[k])
 	}

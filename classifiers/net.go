@@ -87,7 +87,7 @@ func (n *network) output(hid, z []float32) {
 		hid[u] = max(x, 0)
 	}
 	copy(z, n.outBias)
-	addOutputs(z, hid, n.out, n.k, 0)
+	addOutputs(z, hid, n.out)
 }
 
 // adagrad takes one AdaGrad step of weight w with gradient g.
