@@ -12,22 +12,24 @@ const minFillerRepeats = 3
 
 // fillers appends to dst the byte ranges of s that are fillers: the same
 // one or two characters (an emoji or other symbol, with its variation
-// selector if any, a letter, brackets) between every two of at least four single Japanese characters,
-// put there to break up the words (闇🔥バ🔥イ🔥ト, 【受】【け】【子】,
-// (一)(緒)(に)). Punctuation other than brackets is not a filler (赤、青、黄、緑
-// is a list), and whitespace and separator symbols are left to the
-// separator rules. The ranges are in order and do not overlap.
+// selector if any, a letter, brackets) between every two of at least four
+// single Japanese characters, put there to break up the words (闇🔥バ🔥イ🔥ト,
+// 【受】【け】【子】, (一)(緒)(に)). Digits and punctuation other than brackets
+// are not fillers (1日1回1錠1包 counts, 赤、青、黄、緑 is a list); whitespace
+// and separator symbols are left to the separator rules. The ranges are in
+// order and do not overlap.
 func fillers(s string, dst [][2]int) [][2]int {
 	// One pass: a run is a filler repeated between single Japanese
-	// characters; fill is its filler, reps how many times it has stood so.
+	// characters; fill is its filler, reps how many times it has stood so
+	// (a run ends at two Japanese characters in a row, or other characters
+	// between two).
 	var (
-		fill    string
-		reps    int
-		run     int  // where the run's first filler starts
-		jEnd    = -1 // where the last Japanese character ends, -1 if it was not the last
-		oStart  int  // where the characters since it start
-		oN      int  // how many (3 once they cannot be a filler)
-		lastJEn = -1 // jEnd before the characters since it
+		fill   string
+		reps   int
+		run    int  // where the run's first filler starts
+		jEnd   = -1 // where the last Japanese character ends, -1 if it was not the last
+		oStart int  // where the other characters since the last one start
+		oN     int  // how many (3 once they cannot be a filler)
 	)
 	closeRun := func() {
 		if reps >= minFillerRepeats {
@@ -48,7 +50,7 @@ func fillers(s string, dst [][2]int) [][2]int {
 			if oN == 1 || oN == 2 {
 				f := s[oStart:i]
 				switch {
-				case reps > 0 && f == fill && lastJEn == oStart:
+				case reps > 0 && f == fill:
 					reps++
 				case isFiller(f):
 					closeRun()
@@ -64,7 +66,7 @@ func fillers(s string, dst [][2]int) [][2]int {
 			jEnd = i + size // ﾊﾞ is one character
 		default:
 			if oN == 0 {
-				oStart, lastJEn = i, jEnd
+				oStart = i
 				if jEnd != i {
 					oN = 3 // not right after a Japanese character
 				}
