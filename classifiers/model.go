@@ -235,7 +235,9 @@ func (m *model) check(lb *labels, mo *morph) error {
 // prose), are left out of the sums.
 func (m *model) scoreCat(a *analysis) {
 	zero := int32(m.vocab.rows() - 1)
-	a.rows, a.vals, a.known = resize(a.rows, len(a.feats)), resize(a.vals, len(a.feats)), resize(a.known, len(a.feats))
+	// Grown, not cleared: every entry up to n is written before it is read.
+	nf := len(a.feats)
+	a.rows, a.vals, a.known = slices.Grow(a.rows[:0], nf)[:nf], slices.Grow(a.vals[:0], nf)[:nf], slices.Grow(a.known[:0], nf)[:nf]
 	n := 0
 	for i := range a.feats {
 		r := m.vocab.row(a.feats[i].h)

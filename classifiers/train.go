@@ -82,10 +82,6 @@ const DefaultMaxHardNegativeRate = 0.05
 // DefaultClassWeight is the category model's default example weighting.
 const DefaultClassWeight = "sqrt"
 
-// subWeights are the weights of the sub-type network's say in the category
-// (ModelInfo.SubWeight) that training tries.
-var subWeights = []float64{0, 0.25, 0.5, 0.75, 1, 1.5}
-
 // Train trains a model on the items of opts.TrainPath and opts.DevPath
 // (see TrainOptions) and writes it to opts.OutPath, and its SHA-256 to
 // opts.OutPath+".sha256" in the format of sha256sum (the embedded model's
@@ -338,7 +334,7 @@ func trainModel(ctx context.Context, opts TrainOptions, trainItems, devItems []I
 	ti.MaxHardNegativeRate = maxHard
 	bestF1 := -1.0
 	zs := make([][]float64, len(best.oof))
-	for _, w := range subWeights {
+	for _, w := range []float64{0, 0.25, 0.5, 0.75, 1, 1.5} {
 		for i, z := range best.oof {
 			zs[i] = append(zs[i][:0], z...)
 			addSubtypeSay(zs[i], subOOF[i], &m.subRange, w)
