@@ -115,13 +115,23 @@ func (h hasher) str(s string) hasher {
 
 func (h hasher) byte(b byte) hasher { return (h ^ hasher(b)) * fnvPrime }
 
+// rune hashes r's UTF-8 bytes, as utf8.EncodeRune writes them (an invalid
+// rune as U+FFFD), without writing them: it runs for every character of
+// every n-gram.
 func (h hasher) rune(r rune) hasher {
-	var buf [utf8.UTFMax]byte
-	n := utf8.EncodeRune(buf[:], r)
-	for _, b := range buf[:n] {
-		h = (h ^ hasher(b)) * fnvPrime
+	switch u := uint32(r); {
+	case u < 0x80:
+		return h.byte(byte(u))
+	case u < 0x800:
+		return h.byte(0xc0 | byte(u>>6)).byte(0x80 | byte(u)&0x3f)
+	case u >= 0xd800 && u <= 0xdfff || u > utf8.MaxRune:
+		u = utf8.RuneError
+		fallthrough
+	case u < 0x10000:
+		return h.byte(0xe0 | byte(u>>12)).byte(0x80 | byte(u>>6)&0x3f).byte(0x80 | byte(u)&0x3f)
+	default:
+		return h.byte(0xf0 | byte(u>>18)).byte(0x80 | byte(u>>12)&0x3f).byte(0x80 | byte(u>>6)&0x3f).byte(0x80 | byte(u)&0x3f)
 	}
-	return h
 }
 
 func (h hasher) sum() uint64 {
