@@ -413,23 +413,30 @@ func (s *Segmenter) gather(la *graph, at int) {
 // follow, the cost is the maximum and there is no predecessor, as in
 // kagome.
 func (s *Segmenter) best(la *graph, left, weight int16, user bool) (int32, int32) {
-	cost, node := int32(maximumCost), int32(-1)
+	if len(la.prevs) == 0 {
+		return maximumCost, -1
+	}
+	// Costs are summed in 64 bits and what exceeds the maximum counts as
+	// the maximum, as in kagome.
+	w := int64(weight)
+	cost, node := int64(math.MaxInt64), int32(-1)
+	if user {
+		for _, p := range la.prevs {
+			if c := min(int64(p.cost)+w, maximumCost); c < cost || c == cost && p.node < node {
+				cost, node = c, p.node
+			}
+		}
+		return int32(cost), node
+	}
 	row := s.conn[int(left)*s.rows : (int(left)+1)*s.rows]
 	for _, p := range la.prevs {
-		c := int64(p.cost) + int64(weight)
-		if !user && p.right >= 0 {
+		c := int64(p.cost) + w
+		if p.right >= 0 {
 			c += int64(row[p.right])
 		}
-		if c := clamp(c); c < cost || node < 0 || c == cost && p.node < node {
+		if c = min(c, maximumCost); c < cost || c == cost && p.node < node {
 			cost, node = c, p.node
 		}
 	}
-	return cost, node
-}
-
-func clamp(c int64) int32 {
-	if c > maximumCost {
-		return maximumCost
-	}
-	return int32(c)
+	return int32(cost), node
 }
