@@ -147,8 +147,12 @@ type lexIndex struct {
 	lex     *lexicon.Lexicon
 	derived *lexicon.Lexicon // the model's derived entries (readings, 当て字); may be nil
 	info    map[entryKey]entryInfo
-	effect  [][nPos]float64 // by counter kind
-	sha256  string          // of the lexicon files, recorded in the model
+	// lexInfo and derivedInfo are info's values for the entries of lex
+	// and derived by their index: match looks each up without hashing its
+	// key.
+	lexInfo, derivedInfo []entryInfo
+	effect               [][nPos]float64 // by counter kind
+	sha256               string          // of the lexicon files, recorded in the model
 }
 
 func newLexIndex(fsys fs.FS, lb *labels) (*lexIndex, error) {
@@ -171,6 +175,7 @@ func newLexIndex(fsys fs.FS, lb *labels) (*lexIndex, error) {
 		}
 		x.info[keyOf(e.Key, e.Category, e.Subcategory)] = inf
 	}
+	x.lexInfo = x.infoByIndex(lex)
 	x.effect = make([][nPos]float64, len(lb.kinds))
 	for k, kind := range lb.kinds {
 		for c := range nPos {
@@ -312,13 +317,13 @@ func resize[T any](s []T, n int) []T {
 // of overlapping hits, and sums them into sc.
 func (x *lexIndex) match(hits []hit, fold string, sc *lexScores) []hit {
 	hits = hits[:0]
-	add := func(m lexicon.Match) {
-		inf := x.info[keyOf(m.Entry.Key, m.Entry.Category, m.Entry.Subcategory)]
-		hits = append(hits, hit{entry: m.Entry, start: m.Start, end: m.End, entryInfo: inf})
-	}
-	x.lex.Find(fold, add)
+	x.lex.Find(fold, func(m lexicon.Match) {
+		hits = append(hits, hit{entry: m.Entry, start: m.Start, end: m.End, entryInfo: x.lexInfo[m.Index]})
+	})
 	if x.derived != nil {
-		x.derived.Find(fold, add)
+		x.derived.Find(fold, func(m lexicon.Match) {
+			hits = append(hits, hit{entry: m.Entry, start: m.Start, end: m.End, entryInfo: x.derivedInfo[m.Index]})
+		})
 	}
 	// Within a group, the strongest (then longest, then first) hit wins
 	// the bytes it covers.
@@ -401,7 +406,7 @@ type DerivedEntry struct {
 // entry whose key the lexicon files already have in its category is
 // skipped; of several derived entries with one key, the heaviest is kept.
 func (x *lexIndex) withDerived(entries []DerivedEntry, lb *labels) (*lexIndex, error) {
-	y := &lexIndex{lex: x.lex, info: make(map[entryKey]entryInfo, len(x.info)+len(entries)), effect: x.effect, sha256: x.sha256}
+	y := &lexIndex{lex: x.lex, info: make(map[entryKey]entryInfo, len(x.info)+len(entries)), lexInfo: x.lexInfo, effect: x.effect, sha256: x.sha256}
 	for k, v := range x.info {
 		y.info[k] = v
 	}
@@ -448,5 +453,16 @@ func (x *lexIndex) withDerived(entries []DerivedEntry, lb *labels) (*lexIndex, e
 		return nil, fmt.Errorf("classifiers: derived lexicon: %w", err)
 	}
 	y.derived = lex
+	y.derivedInfo = y.infoByIndex(lex)
 	return y, nil
+}
+
+// infoByIndex returns info's value for each entry of lex, by its index.
+func (x *lexIndex) infoByIndex(lex *lexicon.Lexicon) []entryInfo {
+	es := lex.Entries()
+	out := make([]entryInfo, len(es))
+	for i, e := range es {
+		out[i] = x.info[keyOf(e.Key, e.Category, e.Subcategory)]
+	}
+	return out
 }

@@ -171,6 +171,7 @@ type Entry struct {
 // Match is one occurrence of an entry's key in the text given to Find.
 type Match struct {
 	Entry *Entry
+	Index int // the entry's position in Entries()
 	// Start and End are byte offsets of the key in the folded text:
 	// folded[Start:End] == Entry.Key.
 	Start, End int
@@ -369,7 +370,7 @@ func (l *Lexicon) Find(folded string, fn func(Match)) {
 						continue
 					}
 				}
-				fn(Match{Entry: &l.entries[e], Start: start, End: end})
+				fn(Match{Entry: &l.entries[e], Index: int(e), Start: start, End: end})
 			}
 		}
 	}

@@ -225,6 +225,9 @@ func spans(l *Lexicon, text string) []span {
 		if text[m.Start:m.End] != m.Entry.Key {
 			panic("match offsets do not cover the key")
 		}
+		if m.Entry != &l.entries[m.Index] {
+			panic("match index is not its entry's")
+		}
 		out = append(out, span{m.Entry.Term, m.Start, m.End})
 	})
 	return out
@@ -450,7 +453,7 @@ func FuzzLoad(f *testing.F) {
 			return
 		}
 		l.Find(text, func(m Match) {
-			if text[m.Start:m.End] != m.Entry.Key {
+			if text[m.Start:m.End] != m.Entry.Key || m.Entry != &l.entries[m.Index] {
 				t.Fatalf("bad match %+v", m)
 			}
 		})
