@@ -135,6 +135,9 @@ type analysis struct {
 	// towardSub is toward for the sub-type network's say; pull, by
 	// sub-type, the gradient of that say by the sub-type's logit.
 	towardSub, pull []float32
+	// share and subShare, by known feature: its share of toward and of
+	// towardSub.
+	share, subShare []float32
 }
 
 // analyze runs the analysis of text: with a model up to the calibrated

@@ -1,12 +1,16 @@
 package classifiers
 
 // The two inner loops of scoring, run for every feature of every text:
-// addScaled for the hidden layers, dot for the evidence. On amd64 with
-// AVX2 they run eight weights to an instruction (kernels_amd64.s); the Go
-// versions here are the reference and the fallback, and give the same
-// bits: every product is rounded before it is added, and dot adds its
-// products in eight lanes, reduced in a fixed order, as the vector
-// version does.
+// addScaled for the hidden layers, dot for the evidence, and the loops
+// over a text's features around them (qmatrix.accumulate and
+// qmatrix.shares). On amd64 with AVX2 they run eight weights to an
+// instruction (kernels_amd64.s), and for rows of 32 weights the loops over
+// the features run there too, keeping the hidden layer (or the direction
+// dotted with) in registers. The Go versions here are the reference and
+// the fallback, and give the same bits: every product is rounded before it
+// is added, hidden units add their products feature by feature, and dot
+// adds its products in eight lanes, reduced in a fixed order, as the
+// vector versions do.
 
 // int8Values maps a stored weight byte to its value: a load from a table
 // in the first-level cache costs less than the conversion.
@@ -82,4 +86,56 @@ func dotGo(w []float32, q []byte) float32 {
 	}
 	t0, t1, t2, t3 := s[0]+s[4], s[1]+s[5], s[2]+s[6], s[3]+s[7]
 	return (t0 + t2) + (t1 + t3)
+}
+
+// accumulate adds to hid (of length m.k), for each i, vals[i] times the
+// scale of row rows[i] times its weights: a network's hidden layer before
+// rectification. With AVX2 and 32 weights a row, the hidden layer stays in
+// registers for all the rows (same bits as accumulateGo).
+func (m *qmatrix) accumulate(hid, vals []float32, rows []int32) {
+	hid, rows = hid[:m.k], rows[:len(vals)]
+	if haveAVX2 && m.k == 32 && len(rows) > 0 && m.inRange(rows) {
+		accumulate32AVX2(&hid[0], &vals[0], &rows[0], len(rows), &m.rows[0], 4+m.k)
+		return
+	}
+	m.accumulateGo(hid, vals, rows)
+}
+
+func (m *qmatrix) accumulateGo(hid, vals []float32, rows []int32) {
+	for i, v := range vals {
+		s, q := m.row(int(rows[i]))
+		addScaled(hid, v*s, q)
+	}
+}
+
+// shares sets out[i] (len(out) == len(rows)) to the scale of row rows[i]
+// times the dot product of w (of length m.k) and its weights: each
+// feature's share of a direction in the hidden layer. With AVX2 and 32
+// weights a row, w stays in registers (same bits as sharesGo).
+func (m *qmatrix) shares(out, w []float32, rows []int32) {
+	w, rows = w[:m.k], rows[:len(out)]
+	if haveAVX2 && m.k == 32 && len(rows) > 0 && m.inRange(rows) {
+		shares32AVX2(&out[0], &w[0], &rows[0], len(rows), &m.rows[0], 4+m.k)
+		return
+	}
+	m.sharesGo(out, w, rows)
+}
+
+func (m *qmatrix) sharesGo(out, w []float32, rows []int32) {
+	for i, b := range rows {
+		s, q := m.row(int(b))
+		out[i] = s * dot(w, q)
+	}
+}
+
+// inRange reports whether every row is one of m's: the vector kernels
+// read the matrix without bounds checks.
+func (m *qmatrix) inRange(rows []int32) bool {
+	n := int32(m.nrows())
+	for _, b := range rows {
+		if uint32(b) >= uint32(n) {
+			return false
+		}
+	}
+	return true
 }

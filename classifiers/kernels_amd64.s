@@ -53,3 +53,116 @@ loop:
 	VZEROUPPER
 	MOVSS        X0, ret+24(FP)
 	RET
+
+// func accumulate32AVX2(hid *float32, vals *float32, rows *int32, n int, mat *byte, stride int)
+// For i < n: hid[u] += (vals[i] * scale) * float32(int8(w[u])) for u < 32,
+// where row rows[i] of mat (stride bytes apart) holds the scale (4 bytes)
+// and then the 32 weights w. The hidden layer stays in four registers; each
+// product is rounded, then added, in the order addScaledAVX2 adds them.
+TEXT ·accumulate32AVX2(SB), NOSPLIT, $0-48
+	MOVQ    hid+0(FP), DI
+	MOVQ    vals+8(FP), R8
+	MOVQ    rows+16(FP), R9
+	MOVQ    n+24(FP), CX
+	MOVQ    mat+32(FP), SI
+	MOVQ    stride+40(FP), R10
+	VMOVUPS (DI), Y0
+	VMOVUPS 32(DI), Y1
+	VMOVUPS 64(DI), Y2
+	VMOVUPS 96(DI), Y3
+	TESTQ   CX, CX
+	JZ      accdone
+
+accloop:
+	MOVLQSX      (R9), AX
+	IMULQ        R10, AX
+	ADDQ         SI, AX
+	VMOVSS       (R8), X4
+	VMULSS       (AX), X4, X4
+	VBROADCASTSS X4, Y4
+	VPMOVSXBD    4(AX), Y5
+	VCVTDQ2PS    Y5, Y5
+	VMULPS       Y4, Y5, Y5
+	VADDPS       Y5, Y0, Y0
+	VPMOVSXBD    12(AX), Y6
+	VCVTDQ2PS    Y6, Y6
+	VMULPS       Y4, Y6, Y6
+	VADDPS       Y6, Y1, Y1
+	VPMOVSXBD    20(AX), Y7
+	VCVTDQ2PS    Y7, Y7
+	VMULPS       Y4, Y7, Y7
+	VADDPS       Y7, Y2, Y2
+	VPMOVSXBD    28(AX), Y5
+	VCVTDQ2PS    Y5, Y5
+	VMULPS       Y4, Y5, Y5
+	VADDPS       Y5, Y3, Y3
+	ADDQ         $4, R8
+	ADDQ         $4, R9
+	DECQ         CX
+	JNZ          accloop
+
+accdone:
+	VMOVUPS Y0, (DI)
+	VMOVUPS Y1, 32(DI)
+	VMOVUPS Y2, 64(DI)
+	VMOVUPS Y3, 96(DI)
+	VZEROUPPER
+	RET
+
+// func shares32AVX2(out *float32, w *float32, rows *int32, n int, mat *byte, stride int)
+// For i < n: out[i] = scale * dot, where row rows[i] of mat holds the scale
+// and 32 weights q, and dot is the sum of w[u] * float32(int8(q[u])) in
+// eight lanes, reduced as dotAVX2 reduces them. w stays in four registers.
+TEXT ·shares32AVX2(SB), NOSPLIT, $0-48
+	MOVQ    out+0(FP), DI
+	MOVQ    w+8(FP), R8
+	MOVQ    rows+16(FP), R9
+	MOVQ    n+24(FP), CX
+	MOVQ    mat+32(FP), SI
+	MOVQ    stride+40(FP), R10
+	VMOVUPS (R8), Y8
+	VMOVUPS 32(R8), Y9
+	VMOVUPS 64(R8), Y10
+	VMOVUPS 96(R8), Y11
+	TESTQ   CX, CX
+	JZ      shdone
+
+shloop:
+	MOVLQSX   (R9), AX
+	IMULQ     R10, AX
+	ADDQ      SI, AX
+	VXORPS    Y0, Y0, Y0
+	VPMOVSXBD 4(AX), Y1
+	VCVTDQ2PS Y1, Y1
+	VMULPS    Y8, Y1, Y1
+	VADDPS    Y1, Y0, Y0
+	VPMOVSXBD 12(AX), Y2
+	VCVTDQ2PS Y2, Y2
+	VMULPS    Y9, Y2, Y2
+	VADDPS    Y2, Y0, Y0
+	VPMOVSXBD 20(AX), Y3
+	VCVTDQ2PS Y3, Y3
+	VMULPS    Y10, Y3, Y3
+	VADDPS    Y3, Y0, Y0
+	VPMOVSXBD 28(AX), Y1
+	VCVTDQ2PS Y1, Y1
+	VMULPS    Y11, Y1, Y1
+	VADDPS    Y1, Y0, Y0
+
+	// Lanes j and j+4, then j and j+2, then 0 and 1.
+	VEXTRACTF128 $1, Y0, X1
+	VADDPS       X1, X0, X0
+	VMOVHLPS     X0, X0, X1
+	VADDPS       X1, X0, X0
+	VMOVSHDUP    X0, X1
+	VADDSS       X1, X0, X0
+	VMULSS       (AX), X0, X0
+	VMOVSS       X0, (DI)
+	ADDQ         $4, DI
+	ADDQ         $4, R9
+	DECQ         CX
+	JNZ          shloop
+
+shdone:
+	VZEROUPPER
+	RET

@@ -82,3 +82,75 @@ func BenchmarkDot(b *testing.B) {
 	}
 	_ = s
 }
+
+// TestMatrixKernels checks a matrix's accumulate and shares against
+// float64 arithmetic over its rows, and with AVX2 (rows of 32 weights)
+// that the vector kernels give the Go versions' bits.
+func TestMatrixKernels(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	for _, k := range []int{8, 16, 32} {
+		const nrows = 50
+		mat := make([]float32, nrows*k)
+		for i := range mat {
+			mat[i] = float32(r.NormFloat64())
+		}
+		m := newQMatrix(mat, k)
+		for _, n := range []int{0, 1, 2, 7, 300} {
+			rows, vals := make([]int32, n), make([]float32, n)
+			for i := range rows {
+				rows[i], vals[i] = int32(r.IntN(nrows)), float32(r.NormFloat64())
+			}
+			w, bias := make([]float32, k), make([]float32, k)
+			for u := range w {
+				w[u], bias[u] = float32(r.NormFloat64()), float32(r.NormFloat64())
+			}
+
+			hid := append([]float32(nil), bias...)
+			m.accumulate(hid, vals, rows)
+			out := make([]float32, n)
+			m.shares(out, w, rows)
+			for u := range hid {
+				want := float64(bias[u])
+				for i, b := range rows {
+					s, q := m.row(int(b))
+					want += float64(vals[i]) * float64(s) * float64(int8(q[u]))
+				}
+				if math.Abs(float64(hid[u])-want) > 1e-3*(1+math.Abs(want)) {
+					t.Fatalf("k=%d n=%d: accumulate[%d] %v, want %v", k, n, u, hid[u], want)
+				}
+			}
+			for i, b := range rows {
+				s, q := m.row(int(b))
+				var want float64
+				for u := range w {
+					want += float64(w[u]) * float64(int8(q[u]))
+				}
+				want *= float64(s)
+				if math.Abs(float64(out[i])-want) > 1e-4*(1+math.Abs(want)) {
+					t.Fatalf("k=%d n=%d: shares[%d] %v, want %v", k, n, i, out[i], want)
+				}
+			}
+
+			hg := append([]float32(nil), bias...)
+			m.accumulateGo(hg, vals, rows)
+			og := make([]float32, n)
+			m.sharesGo(og, w, rows)
+			for u := range hid {
+				if math.Float32bits(hid[u]) != math.Float32bits(hg[u]) {
+					t.Fatalf("k=%d n=%d: accumulate[%d] %v, accumulateGo %v", k, n, u, hid[u], hg[u])
+				}
+			}
+			for i := range out {
+				if math.Float32bits(out[i]) != math.Float32bits(og[i]) {
+					t.Fatalf("k=%d n=%d: shares[%d] %v, sharesGo %v", k, n, i, out[i], og[i])
+				}
+			}
+		}
+		if m.inRange([]int32{0, nrows - 1}) != true || m.inRange([]int32{nrows}) || m.inRange([]int32{-1}) {
+			t.Fatalf("k=%d: inRange wrong at the ends", k)
+		}
+	}
+	if !haveAVX2 {
+		t.Log("no AVX2 here: only the Go kernels were checked")
+	}
+}

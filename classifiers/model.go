@@ -132,10 +132,7 @@ func (n *netModel) outputs() int { return len(n.bias) }
 func (n *netModel) hidden(vals []float32, rows []int32, hid []float32) ([]float32, byte) {
 	touch := n.emb.touch(rows)
 	hid = append(hid[:0], n.hidBias...)
-	for i, v := range vals {
-		s, q := n.emb.row(int(rows[i])) // no test of s == 0: a mispredicted branch on a cache miss costs more than adding zeros
-		addScaled(hid, v*s, q)
-	}
+	n.emb.accumulate(hid, vals, rows)
 	for u, x := range hid {
 		hid[u] = max(x, 0)
 	}
@@ -375,12 +372,18 @@ func (m *model) featureEvidence(a *analysis, cat int, ev []hotline.Evidence) []h
 			}
 		}
 	}
+	// Grown, not cleared: shares writes every entry.
+	nr := len(a.rows)
+	a.share = slices.Grow(a.share[:0], nr)[:nr]
+	m.cat.emb.shares(a.share, a.toward, a.rows)
+	if subW != 0 {
+		a.subShare = slices.Grow(a.subShare[:0], nr)[:nr]
+		m.sub.emb.shares(a.subShare, a.towardSub, a.rows)
+	}
 	for i, v := range a.vals {
-		s, q := m.cat.emb.row(int(a.rows[i]))
-		share := s * dot(a.toward, q)
+		share := a.share[i]
 		if subW != 0 {
-			s, q := m.sub.emb.row(int(a.rows[i]))
-			share += s * dot(a.towardSub, q)
+			share += a.subShare[i]
 		}
 		c := float64(v * share)
 		if c <= 0 {
