@@ -323,11 +323,28 @@ func (m *model) catOfSub(k int) int {
 // sub-type logit is the sub-type's probability within its category, for
 // cat's sub-types less a 1/nCat share for all.
 func (m *model) featureEvidence(a *analysis, cat int, ev []hotline.Evidence) []hotline.Evidence {
-	type contrib struct {
-		i int
-		w float64
-	}
 	var top [featureEvidence]contrib
+	for _, t := range top[:m.strongestFeatures(a, cat, &top)] {
+		ev = append(ev, hotline.Evidence{
+			Term:     a.feats[t.feat].name(),
+			Category: hotline.Category(m.info.Categories[cat]),
+			Kind:     "feature",
+			Weight:   round4(t.w),
+		})
+	}
+	return ev
+}
+
+// contrib is a feature's share of a category's margin: a.feats[feat]'s.
+type contrib struct {
+	feat int
+	w    float64
+}
+
+// strongestFeatures fills top with the features of a with the largest
+// positive shares of cat's margin (see featureEvidence), largest first,
+// and returns how many it found.
+func (m *model) strongestFeatures(a *analysis, cat int, top *[featureEvidence]contrib) int {
 	n := 0
 	// toward[u]: how much a unit of hidden unit u favours cat.
 	a.toward = resize(a.toward, len(a.hid))
@@ -401,17 +418,9 @@ func (m *model) featureEvidence(a *analysis, cat int, ev []hotline.Evidence) []h
 		for ; j > 0 && top[j-1].w < c; j-- {
 			top[j] = top[j-1]
 		}
-		top[j] = contrib{i, c}
+		top[j] = contrib{int(a.known[i]), c}
 	}
-	for _, t := range top[:n] {
-		ev = append(ev, hotline.Evidence{
-			Term:     a.feats[a.known[t.i]].name(),
-			Category: hotline.Category(m.info.Categories[cat]),
-			Kind:     "feature",
-			Weight:   round4(t.w),
-		})
-	}
-	return ev
+	return n
 }
 
 // encode writes the model file: the magic, the info as JSON, each

@@ -80,9 +80,12 @@ func TestFeatureEvidenceMatters(t *testing.T) {
 			t.Errorf("%s: no model features in the evidence", text)
 			continue
 		}
-		i := slices.IndexFunc(a.feats, func(f feature) bool { return f.name() == ev[0].Term })
-		if i < 0 {
-			t.Fatalf("%s: evidence %q is not among the text's features", text, ev[0].Term)
+		// The feature itself, by index: features may share a name.
+		var top [featureEvidence]contrib
+		c.model.strongestFeatures(a, cat, &top)
+		i := top[0].feat
+		if name := a.feats[i].name(); name != ev[0].Term {
+			t.Fatalf("%s: evidence %q, strongest feature %q", text, ev[0].Term, name)
 		}
 		a.feats = slices.Delete(a.feats, i, i+1)
 		c.model.scoreCat(a)
@@ -111,19 +114,19 @@ func TestFeatureEvidenceFirstOrder(t *testing.T) {
 		c.analyze(a, text)
 		cat := argmax(a.z[:])
 		before := margin(a, cat)
-		for _, e := range c.model.featureEvidence(a, cat, nil) {
-			i := slices.IndexFunc(a.feats, func(f feature) bool { return f.name() == e.Term })
-			if i < 0 {
-				t.Fatalf("%s: evidence %q is not among the text's features", text, e.Term)
-			}
+		// Features may share a name (the reading trigrams of one word are
+		// all named by it): each is found by its index.
+		var top [featureEvidence]contrib
+		for _, e := range top[:c.model.strongestFeatures(a, cat, &top)] {
+			i := e.feat
 			v := a.feats[i].v
 			a.feats[i].v = v * (1 - eps)
 			c.model.scoreCat(a)
 			drop := (before - margin(a, cat)) / eps
 			a.feats[i].v = v
 			c.model.scoreCat(a)
-			if diff := drop - e.Weight; diff > 0.02*e.Weight+1e-3 || diff < -0.02*e.Weight-1e-3 {
-				t.Errorf("%s: %q moves the %s margin by %.4f per unit, its share is %.4f", text, e.Term, c.labels.cats[cat], drop, e.Weight)
+			if diff := drop - e.w; diff > 0.02*e.w+1e-3 || diff < -0.02*e.w-1e-3 {
+				t.Errorf("%s: %q moves the %s margin by %.4f per unit, its share is %.4f", text, a.feats[i].name(), c.labels.cats[cat], drop, e.w)
 			}
 			checked++
 		}
