@@ -45,7 +45,11 @@
 //     category's logit gets a weight (chosen out-of-fold) times the
 //     log-sum-exp of its sub-types' logits, which raised out-of-fold
 //     macro-F1 by 0.005 and the test split's by 0.011 (means over three
-//     seeds; two networks trained on different labels err differently). The probabilities are calibrated
+//     seeds; two networks trained on different labels err differently). Both
+//     are trained with label smoothing (a tenth of each target spread over
+//     the classes), which over three seeds raised the blind set's macro-F1
+//     from 0.978 to 0.983 (no hard negative flagged instead of one) and
+//     the test split's from 0.947 to 0.949. The probabilities are calibrated
 //     by temperature scaling. The networks know the features found
 //     in at least three training rows, each with a row of its own (see
 //     vocabulary); the others are left out. Hashing every feature into a

@@ -29,17 +29,22 @@ type NetParams struct {
 	MaxEpochs int     `json:"max_epochs"` // epochs the cross-validation tries
 	Rate      float64 `json:"rate"`       // AdaGrad learning rate
 	Init      float64 `json:"init"`       // embeddings start uniform in ±Init
+	// Smoothing is the share of each target spread evenly over the
+	// classes (label smoothing): the target of a row of class y is
+	// 1-Smoothing+Smoothing/k for y and Smoothing/k for the others.
+	Smoothing float64 `json:"smoothing,omitempty"`
 }
 
 // DefaultNetParams are the settings Train uses unless told otherwise.
 func DefaultNetParams() NetParams {
-	return NetParams{Hidden: 32, MaxEpochs: 10, Rate: 0.05, Init: 0.01}
+	return NetParams{Hidden: 32, MaxEpochs: 10, Rate: 0.05, Init: 0.01, Smoothing: 0.1}
 }
 
 // network is a network's weights over a dataset's dense features, with
 // AdaGrad's sums of squared gradients, as trained.
 type network struct {
 	h, k    int
+	smooth  float32   // NetParams.Smoothing
 	emb     []float32 // feature j's row: emb[j*h : j*h+h]
 	hidBias []float32 // h
 	out     []float32 // hidden unit i's row: out[i*k : i*k+k]
@@ -51,7 +56,7 @@ type network struct {
 func newNetwork(nFeat, k int, p NetParams, seed uint64) *network {
 	h := p.Hidden
 	n := &network{
-		h: h, k: k,
+		h: h, k: k, smooth: float32(p.Smoothing),
 		emb: make([]float32, nFeat*h), hidBias: make([]float32, h),
 		out: make([]float32, h*k), outBias: make([]float32, k),
 		gEmb: make([]float32, nFeat*h), gHid: make([]float32, h),
@@ -109,12 +114,13 @@ func (n *network) step(d *dataset, i, y int, c, rate float32, hid, z, dh []float
 		z[k] = float32(math.Exp(float64(z[k] - mx)))
 		sum += z[k]
 	}
+	even := n.smooth / float32(n.k)
 	for k := range z { // z becomes the gradient of the logits
 		z[k] /= sum
 		if k == y {
-			z[k]--
+			z[k] -= 1 - n.smooth
 		}
-		z[k] *= c
+		z[k] = (z[k] - even) * c
 	}
 	for u, x := range hid {
 		dh[u] = 0

@@ -2,6 +2,7 @@ package classifiers
 
 import (
 	"context"
+	"math"
 	"slices"
 	"testing"
 )
@@ -39,6 +40,50 @@ func TestNetworkLearnsInteraction(t *testing.T) {
 		n.forward(d, i, hid, z)
 		if got := argmax([]float64{float64(z[0]), float64(z[1])}); got != pat.y {
 			t.Errorf("features %v: class %d (logits %v), want %d", pat.feats, got, z, pat.y)
+		}
+	}
+}
+
+// TestLabelSmoothing trains on rows that always say their class: without
+// smoothing the network grows ever surer of it; with smoothing s it aims at
+// 1-s+s/k, as the targets ask.
+func TestLabelSmoothing(t *testing.T) {
+	const k = 4
+	d := &dataset{k: k, nFeat: k, off: []int{0}}
+	for range 100 {
+		for c := range k {
+			d.idx = append(d.idx, int32(c))
+			d.val = append(d.val, 1)
+			d.off = append(d.off, len(d.idx))
+			d.y = append(d.y, c)
+			d.c = append(d.c, 1)
+		}
+	}
+	for _, s := range []float64{0, 0.1, 0.3} {
+		p := NetParams{Hidden: 8, MaxEpochs: 40, Rate: 0.1, Init: 0.5, Smoothing: s}
+		n, err := d.trainNetwork(context.Background(), p, p.MaxEpochs, d.c, 1, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		hid, z := make([]float32, p.Hidden), make([]float32, k)
+		for c := range k {
+			n.forward(d, c, hid, z)
+			zs := make([]float64, k)
+			for j, v := range z {
+				zs[j] = float64(v)
+			}
+			pr := make([]float64, k)
+			softmax(zs, pr, 1)
+			got := pr[c]
+			if s == 0 {
+				if got < 0.99 {
+					t.Errorf("smoothing 0, class %d: probability %.4f, want > 0.99", c, got)
+				}
+				continue
+			}
+			if want := 1 - s + s/k; math.Abs(got-want) > 0.02 {
+				t.Errorf("smoothing %g, class %d: probability %.4f, want %.4f", s, c, got, want)
+			}
 		}
 	}
 }

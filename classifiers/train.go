@@ -166,8 +166,8 @@ func trainModel(ctx context.Context, opts TrainOptions, trainItems, devItems []I
 	if opts.Net != nil {
 		np = *opts.Net
 	}
-	if np.Hidden < 1 || np.MaxEpochs < 1 || !(np.Rate > 0) || !(np.Init > 0) {
-		return nil, fmt.Errorf("classifiers: network settings %+v: want at least one hidden unit and epoch, a positive rate and init", np)
+	if np.Hidden < 1 || np.MaxEpochs < 1 || !(np.Rate > 0) || !(np.Init > 0) || !(np.Smoothing >= 0 && np.Smoothing < 1) {
+		return nil, fmt.Errorf("classifiers: network settings %+v: want at least one hidden unit and epoch, a positive rate and init, and smoothing in [0, 1)", np)
 	}
 	lb := newLabels()
 	lex, err := newLexIndex(opts.Lexicon, lb)
