@@ -2,9 +2,11 @@ package classifiers
 
 import (
 	"math"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/hotline-jp/hotline/pkg/hotline"
 )
@@ -265,6 +267,21 @@ func TestScanCues(t *testing.T) {
 		scanCues(tc.in, &cs)
 		if cs.time != tc.time || cs.money != tc.money || cs.question != tc.question {
 			t.Errorf("%q: time %v money %v question %v", tc.in, cs.time, cs.money, cs.question)
+		}
+	}
+}
+
+// TestCueFirst checks that scanCues looks at every place a time word, a
+// wink word or ませんか may begin.
+func TestCueFirst(t *testing.T) {
+	for _, w := range slices.Concat(strings.Fields(timeWords), strings.Fields(winkWords), []string{"ませんか"}) {
+		if r, _ := utf8.DecodeRuneInString(w); !cueFirst(r) {
+			t.Errorf("cueFirst(%q) is false: %q would not be found", r, w)
+		}
+		var cs cueSet
+		scanCues("あいう"+w+"えお", &cs)
+		if !cs.time && !cs.wink && !cs.question {
+			t.Errorf("%q: no cue found", w)
 		}
 	}
 }

@@ -175,7 +175,9 @@ func isSeparatorRune(r rune) bool {
 
 func isKanjiDigit(r rune) bool { return strings.ContainsRune("〇一二三四五六七八九十", r) }
 
-// scanCues finds time and money cues in fold (the folded text).
+// scanCues finds time and money cues in fold (the folded text), in one
+// pass: the time and wink words are looked for only where a character
+// that begins one of them stands (cueFirst).
 func scanCues(fold string, cs *cueSet) {
 	cs.timeStart, cs.timeEnd = -1, -1
 	setTime := func(s, e int) {
@@ -183,16 +185,27 @@ func scanCues(fold string, cs *cueSet) {
 			cs.time, cs.timeStart, cs.timeEnd = true, s, e
 		}
 	}
-	for rest := timeWords; rest != ""; {
-		var w string
-		w, rest, _ = strings.Cut(rest, " ")
-		if i := strings.Index(fold, w); i >= 0 {
-			setTime(i, i+len(w))
-		}
-	}
 	var prev rune
 	prevAt := -1
 	for i, r := range fold {
+		if cueFirst(r) {
+			rest := fold[i:]
+			for ws := timeWords; ws != ""; {
+				var w string
+				w, ws, _ = strings.Cut(ws, " ")
+				if strings.HasPrefix(rest, w) {
+					setTime(i, i+len(w))
+				}
+			}
+			for ws := winkWords; ws != "" && !cs.wink; {
+				var w string
+				w, ws, _ = strings.Cut(ws, " ")
+				cs.wink = strings.HasPrefix(rest, w)
+			}
+			if strings.HasPrefix(rest, "ませんか") {
+				cs.question = true
+			}
+		}
 		switch r {
 		case '月', '日', '時':
 			if prevAt >= 0 && (prev >= '0' && prev <= '9' || isKanjiDigit(prev)) {
@@ -211,12 +224,16 @@ func scanCues(fold string, cs *cueSet) {
 		}
 		prev, prevAt = r, i
 	}
-	if strings.Contains(fold, "ませんか") {
-		cs.question = true
+}
+
+// cueFirst reports whether r begins a time word, a wink word or ませんか
+// (TestCueFirst checks that it knows every one).
+func cueFirst(r rune) bool {
+	switch r {
+	case '今', 'こ', '明', 'あ', '週', '来', '決', '実', '当', '日', '集', '待', '深', '夜', // timeWords
+		'例', '意', 'そ', 'わ', '分', '察', 'じ', '隠', // winkWords
+		'ま': // ませんか
+		return true
 	}
-	for rest := winkWords; rest != "" && !cs.wink; {
-		var w string
-		w, rest, _ = strings.Cut(rest, " ")
-		cs.wink = strings.Contains(fold, w)
-	}
+	return false
 }
