@@ -154,7 +154,7 @@ func (c *Classifier) analyze(a *analysis, text string) {
 // features normalises text, matches the lexicons and, with a model,
 // tokenises the text and computes its features.
 func (c *Classifier) features(a *analysis, text string) {
-	a.text = textnorm.Normalize(text)
+	a.text = textnorm.NormalizeReusing(text, a.text) // nothing outside the analysis keeps the last
 	a.lex.reset(c.labels)
 	a.hits = c.lex.match(a.hits, a.text.Fold, &a.lex)
 	a.masks = findMasks(a.masks[:0], a.text.Norm)

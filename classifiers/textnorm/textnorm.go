@@ -58,6 +58,7 @@
 package textnorm
 
 import (
+	"slices"
 	"sort"
 	"strings"
 	"unicode"
@@ -86,6 +87,17 @@ type span struct {
 // Normalize normalises s. See the package comment for what is done.
 func Normalize(s string) Text {
 	var n normalizer
+	n.init(s, true)
+	n.process()
+	return n.text()
+}
+
+// NormalizeReusing is Normalize, reusing the memory of old's map back to
+// the original text, which the caller must not use again: for callers
+// that normalise one text after another, such as a pool of analyses.
+func NormalizeReusing(s string, old Text) Text {
+	var n normalizer
+	n.spans = old.spans[:0]
 	n.init(s, true)
 	n.process()
 	return n.text()
@@ -223,7 +235,7 @@ func (n *normalizer) init(s string, withSpans bool) {
 	n.out.Grow(2*len(s) + 8)
 	if withSpans {
 		rc := utf8.RuneCountInString(s)
-		n.spans = make([]span, 0, rc+rc/8+4)
+		n.spans = slices.Grow(n.spans[:0], rc+rc/8+4)
 	}
 }
 

@@ -1,6 +1,7 @@
 package textnorm
 
 import (
+	"slices"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -493,5 +494,29 @@ func TestNFKCStage(t *testing.T) {
 				t.Fatalf("NFKC stage of %q = %q, want %q", s, got, want)
 			}
 		}
+	}
+}
+
+// TestNormalizeReusing normalises texts one after another, each reusing
+// the last one's memory, and checks that each comes out as Normalize gives
+// it, with the same map back to the original.
+func TestNormalizeReusing(t *testing.T) {
+	texts := []string{
+		benchText,
+		"闇 バ イ ト",
+		"",
+		"issho ni shinimasen ka",
+		"ｲｯｼｮﾆ ｼﾅﾅｲ? 🥦❄️",
+		benchText + benchText,
+		"a",
+	}
+	var prev Text
+	for _, s := range texts {
+		want := Normalize(s)
+		got := NormalizeReusing(s, prev)
+		if got.Orig != want.Orig || got.Norm != want.Norm || got.Fold != want.Fold || !slices.Equal(got.spans, want.spans) {
+			t.Errorf("%q: reusing gave %+v, want %+v", s, got, want)
+		}
+		prev = got
 	}
 }
