@@ -212,7 +212,8 @@ type graph struct {
 	nodes []node
 	ends  []int32 // by byte offset: the last node added that ends there, -1 for none
 	prevs []prev  // the nodes ending where the nodes being added start
-	slot  []int32 // by right context id + 1: where in prevs, valid if mark matches
+	users []prev  // the user dictionary's node among them, if any
+	slot  []int32 // by right context id: where in prevs, valid if mark matches
 	mark  []uint32
 	round uint32
 }
@@ -222,7 +223,7 @@ type graph struct {
 type prev struct {
 	cost  int32
 	node  int32
-	right int32 // -1 for user dictionary words, which connect at no cost
+	right int32 // unused for user dictionary words, which connect at no cost
 }
 
 const bos = 0 // the start node; its class is zero, like kagome's DUMMY
@@ -243,8 +244,8 @@ func (s *Segmenter) Segment(dst []Morpheme, text string) []Morpheme {
 		la.ends[i] = -1
 	}
 	la.ends[0] = bos
-	if len(la.mark) != s.rows+1 {
-		la.mark, la.slot, la.round = make([]uint32, s.rows+1), make([]int32, s.rows+1), 0
+	if len(la.mark) != s.rows {
+		la.mark, la.slot, la.round = make([]uint32, s.rows), make([]int32, s.rows), 0
 	}
 
 	for pos, ch := range text {
@@ -383,60 +384,64 @@ func (s *Segmenter) add(la *graph, start, end int, id int32, class Class, m dict
 // gather copies the nodes ending at byte at into la.prevs, one per right
 // context: the connection cost depends on nothing else, so of the nodes
 // sharing a context only the cheapest can be followed (the oldest of equal
-// costs, as kagome would pick; the chain is visited newest first).
+// costs, as kagome would pick; the chain is visited newest first). User
+// dictionary words connect at no cost: the cheapest goes to la.users.
 func (s *Segmenter) gather(la *graph, at int) {
-	la.prevs = la.prevs[:0]
+	la.prevs, la.users = la.prevs[:0], la.users[:0]
 	if la.round++; la.round == 0 {
 		clear(la.mark)
 		la.round = 1
 	}
 	for i := la.ends[at]; i >= 0; i = la.nodes[i].next {
 		n := &la.nodes[i]
-		r := int32(n.right)
 		if n.class == User {
-			r = -1
+			if len(la.users) == 0 {
+				la.users = append(la.users, prev{cost: n.cost, node: i})
+			} else if n.cost <= la.users[0].cost {
+				la.users[0] = prev{cost: n.cost, node: i}
+			}
+			continue
 		}
-		if la.mark[r+1] == la.round {
-			if p := &la.prevs[la.slot[r+1]]; n.cost <= p.cost {
+		r := int32(n.right)
+		if la.mark[r] == la.round {
+			if p := &la.prevs[la.slot[r]]; n.cost <= p.cost {
 				p.cost, p.node = n.cost, i
 			}
 			continue
 		}
-		la.mark[r+1], la.slot[r+1] = la.round, int32(len(la.prevs))
+		la.mark[r], la.slot[r] = la.round, int32(len(la.prevs))
 		la.prevs = append(la.prevs, prev{cost: n.cost, node: i, right: r})
 	}
 }
 
 // best returns the cost and the predecessor of the cheapest path into a
-// node from la.prevs, the node's own weight included; of equal costs, the
-// oldest node, as kagome's "first strictly cheaper" picks. With no node to
-// follow, the cost is the maximum and there is no predecessor, as in
-// kagome.
+// node from la.prevs and la.users, the node's own weight included; of
+// equal costs, the oldest node, as kagome's "first strictly cheaper"
+// picks. With no node to follow, the cost is the maximum and there is no
+// predecessor, as in kagome.
+//
+// Costs are summed in 64 bits and what exceeds the maximum counts as the
+// maximum, as in kagome. A path is keyed by its cost in the high 32 bits
+// and its node (never negative) in the low: the smallest key is the
+// cheapest path, the oldest of equal costs.
 func (s *Segmenter) best(la *graph, left, weight int16, user bool) (int32, int32) {
-	if len(la.prevs) == 0 {
-		return maximumCost, -1
-	}
-	// Costs are summed in 64 bits and what exceeds the maximum counts as
-	// the maximum, as in kagome.
 	w := int64(weight)
-	cost, node := int64(math.MaxInt64), int32(-1)
+	key := int64(math.MaxInt64)
 	if user {
 		for _, p := range la.prevs {
-			if c := min(int64(p.cost)+w, maximumCost); c < cost || c == cost && p.node < node {
-				cost, node = c, p.node
-			}
+			key = min(key, min(int64(p.cost)+w, maximumCost)<<32|int64(p.node))
 		}
-		return int32(cost), node
-	}
-	row := s.conn[int(left)*s.rows : (int(left)+1)*s.rows]
-	for _, p := range la.prevs {
-		c := int64(p.cost) + w
-		if p.right >= 0 {
-			c += int64(row[p.right])
-		}
-		if c = min(c, maximumCost); c < cost || c == cost && p.node < node {
-			cost, node = c, p.node
+	} else {
+		row := s.conn[int(left)*s.rows : (int(left)+1)*s.rows]
+		for _, p := range la.prevs {
+			key = min(key, min(int64(p.cost)+w+int64(row[p.right]), maximumCost)<<32|int64(p.node))
 		}
 	}
-	return int32(cost), node
+	for _, p := range la.users {
+		key = min(key, min(int64(p.cost)+w, maximumCost)<<32|int64(p.node))
+	}
+	if key == math.MaxInt64 {
+		return maximumCost, -1
+	}
+	return int32(key >> 32), int32(key)
 }
