@@ -234,8 +234,10 @@ func (n *normalizer) init(s string, withSpans bool) {
 	// Norm is rarely longer than the input; Fold may follow it in the same buffer.
 	n.out.Grow(2*len(s) + 8)
 	if withSpans {
-		rc := utf8.RuneCountInString(s)
-		n.spans = slices.Grow(n.spans[:0], rc+rc/8+4)
+		// One span a character of Norm: about as many as the input has,
+		// never more than its bytes but for a few expansions (no pass to
+		// count them: the memory is reused).
+		n.spans = slices.Grow(n.spans[:0], len(s)+len(s)/8+4)
 	}
 }
 
