@@ -72,7 +72,7 @@ type TrainOptions struct {
 }
 
 // DefaultRespell is the default share of items given a respelt copy.
-const DefaultRespell = 0.3
+const DefaultRespell = 0.5
 
 // DefaultMaxHardNegativeRate is the default bound on the share of hard
 // negatives flagged out-of-fold: the hotline's reviewers must not drown in
