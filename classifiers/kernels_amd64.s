@@ -54,6 +54,14 @@ loop:
 	MOVSS        X0, ret+24(FP)
 	RET
 
+// WEIGHTS(off, t, m, acc): eight int8 weights at off(AX), widened into t
+// and made float, times m (each product rounded), added into acc.
+#define WEIGHTS(off, t, m, acc) \
+	VPMOVSXBD off(AX), t; \
+	VCVTDQ2PS t, t;       \
+	VMULPS    m, t, t;    \
+	VADDPS    t, acc, acc
+
 // func accumulate32AVX2(hid *float32, vals *float32, rows *int32, n int, mat *byte, stride int)
 // For i < n: hid[u] += (vals[i] * scale) * float32(int8(w[u])) for u < 32,
 // where row rows[i] of mat (stride bytes apart) holds the scale (4 bytes)
@@ -80,22 +88,10 @@ accloop:
 	VMOVSS       (R8), X4
 	VMULSS       (AX), X4, X4
 	VBROADCASTSS X4, Y4
-	VPMOVSXBD    4(AX), Y5
-	VCVTDQ2PS    Y5, Y5
-	VMULPS       Y4, Y5, Y5
-	VADDPS       Y5, Y0, Y0
-	VPMOVSXBD    12(AX), Y6
-	VCVTDQ2PS    Y6, Y6
-	VMULPS       Y4, Y6, Y6
-	VADDPS       Y6, Y1, Y1
-	VPMOVSXBD    20(AX), Y7
-	VCVTDQ2PS    Y7, Y7
-	VMULPS       Y4, Y7, Y7
-	VADDPS       Y7, Y2, Y2
-	VPMOVSXBD    28(AX), Y5
-	VCVTDQ2PS    Y5, Y5
-	VMULPS       Y4, Y5, Y5
-	VADDPS       Y5, Y3, Y3
+	WEIGHTS(4, Y5, Y4, Y0)
+	WEIGHTS(12, Y6, Y4, Y1)
+	WEIGHTS(20, Y7, Y4, Y2)
+	WEIGHTS(28, Y5, Y4, Y3)
 	ADDQ         $4, R8
 	ADDQ         $4, R9
 	DECQ         CX
@@ -132,22 +128,10 @@ shloop:
 	IMULQ     R10, AX
 	ADDQ      SI, AX
 	VXORPS    Y0, Y0, Y0
-	VPMOVSXBD 4(AX), Y1
-	VCVTDQ2PS Y1, Y1
-	VMULPS    Y8, Y1, Y1
-	VADDPS    Y1, Y0, Y0
-	VPMOVSXBD 12(AX), Y2
-	VCVTDQ2PS Y2, Y2
-	VMULPS    Y9, Y2, Y2
-	VADDPS    Y2, Y0, Y0
-	VPMOVSXBD 20(AX), Y3
-	VCVTDQ2PS Y3, Y3
-	VMULPS    Y10, Y3, Y3
-	VADDPS    Y3, Y0, Y0
-	VPMOVSXBD 28(AX), Y1
-	VCVTDQ2PS Y1, Y1
-	VMULPS    Y11, Y1, Y1
-	VADDPS    Y1, Y0, Y0
+	WEIGHTS(4, Y1, Y8, Y0)
+	WEIGHTS(12, Y2, Y9, Y0)
+	WEIGHTS(20, Y3, Y10, Y0)
+	WEIGHTS(28, Y1, Y11, Y0)
 
 	// Lanes j and j+4, then j and j+2, then 0 and 1.
 	VEXTRACTF128 $1, Y0, X1
