@@ -85,12 +85,7 @@ type span struct {
 }
 
 // Normalize normalises s. See the package comment for what is done.
-func Normalize(s string) Text {
-	var n normalizer
-	n.init(s, true)
-	n.process()
-	return n.text()
-}
+func Normalize(s string) Text { return NormalizeReusing(s, Text{}) }
 
 // NormalizeReusing is Normalize, reusing the memory of old's map back to
 // the original text, which the caller must not use again: for callers
