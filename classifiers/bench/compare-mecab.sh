@@ -31,14 +31,21 @@ print(f"{n} lines, {sum(len(l.encode()) for l in lines) * 60 / 1e6:.1f} MB", fil
 PY
 (cd "$root" && go build -o "$work/hotline" ./services/hotline)
 
-measure() { # name stdin command...: prints "name seconds maxRSS"
+measure() { # name stdin command...: prints "name seconds maxRSS", keeps the seconds
 	local name=$1 in=$2
 	shift 2
 	/usr/bin/time -f "%e %M" -o "$work/time" "$@" <"$in" >/dev/null
 	read -r secs kb <"$work/time"
 	printf '%-8s %6.2f s %6.0f MB\n' "$name" "$secs" "$((kb / 1024))"
+	echo "$secs" >>"$work/$name.secs"
 }
 for _ in $(seq "$runs"); do
 	measure mecab "$work/bench.txt" mecab
 	measure hotline "$work/bench.jsonl" "$work/hotline" classify
 done
+# The medians, and hotline's time as a multiple of mecab's: only runs side
+# by side compare, as the machine's speed drifts.
+median() { sort -n "$1" | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
+m=$(median "$work/mecab.secs")
+h=$(median "$work/hotline.secs")
+awk -v m="$m" -v h="$h" 'BEGIN {printf "medians: mecab %.2f s, hotline %.2f s: hotline takes %.2f times as long\n", m, h, h/m}'
