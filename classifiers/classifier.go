@@ -352,14 +352,9 @@ func (c *Classifier) strongestSub(a *analysis, cat int, withGeneric bool) (strin
 // spans in the original text, then the model features that pushed hardest
 // towards category cat.
 func (c *Classifier) evidence(a *analysis, cat int) []hotline.Evidence {
-	// Sized once: the terms, the model's features and an imminence cue.
-	n := featureEvidence + 1
-	for i := range a.hits {
-		if h := &a.hits[i]; h.kept && h.group < conceptGroup {
-			n++
-		}
-	}
-	ev := make([]hotline.Evidence, 0, n)
+	// Sized once: at most every hit, the model's features and an
+	// imminence cue.
+	ev := make([]hotline.Evidence, 0, len(a.hits)+featureEvidence+1)
 	for i := range a.hits {
 		h := &a.hits[i]
 		if !h.kept || h.group >= conceptGroup {

@@ -94,7 +94,7 @@ func dotGo(w []float32, q []byte) float32 {
 // registers for all the rows (same bits as accumulateGo).
 func (m *qmatrix) accumulate(hid, vals []float32, rows []int32) {
 	hid, rows = hid[:m.k], rows[:len(vals)]
-	if haveAVX2 && m.k == 32 && len(rows) > 0 && m.inRange(rows) {
+	if m.vector32(rows) {
 		accumulate32AVX2(&hid[0], &vals[0], &rows[0], len(rows), &m.rows[0], 4+m.k)
 		return
 	}
@@ -114,7 +114,7 @@ func (m *qmatrix) accumulateGo(hid, vals []float32, rows []int32) {
 // weights a row, w stays in registers (same bits as sharesGo).
 func (m *qmatrix) shares(out, w []float32, rows []int32) {
 	w, rows = w[:m.k], rows[:len(out)]
-	if haveAVX2 && m.k == 32 && len(rows) > 0 && m.inRange(rows) {
+	if m.vector32(rows) {
 		shares32AVX2(&out[0], &w[0], &rows[0], len(rows), &m.rows[0], 4+m.k)
 		return
 	}
@@ -128,8 +128,15 @@ func (m *qmatrix) sharesGo(out, w []float32, rows []int32) {
 	}
 }
 
-// inRange reports whether every row is one of m's: the vector kernels
-// read the matrix without bounds checks.
+// vector32 reports whether the AVX2 kernels for rows of 32 weights can
+// run over rows: the processor has AVX2, m's rows have 32 weights, and
+// every row is one of m's (the kernels read the matrix without bounds
+// checks).
+func (m *qmatrix) vector32(rows []int32) bool {
+	return haveAVX2 && m.k == 32 && len(rows) > 0 && m.inRange(rows)
+}
+
+// inRange reports whether every row is one of m's.
 func (m *qmatrix) inRange(rows []int32) bool {
 	n := int32(m.nrows())
 	for _, b := range rows {
